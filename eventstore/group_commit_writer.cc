@@ -1,0 +1,441 @@
+#include "eventstore/group_commit_writer.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "eventstore/command_record.pb.h"
+#include "eventstore/format.h"
+#include "eventstore/hash_chain.h"
+#include "proto/status_details.h"
+#include "rocksdb/write_batch.h"
+
+namespace kamgov::eventstore {
+
+// The appends of one commit group, with what the writer decided for them.
+struct GroupCommitWriter::Group {
+  struct Accepted {
+    Pending* pending;
+    AppendResult result;
+  };
+  // A retry of a command id accepted earlier in the same group.
+  struct Replay {
+    Pending* pending;
+    size_t accepted_index;
+  };
+  std::vector<Accepted> accepted;
+  std::vector<Replay> replays;
+  // Command key -> index in `accepted`.
+  absl::flat_hash_map<std::string, size_t> commands;
+  // Stream -> next version, after this group's accepted appends.
+  absl::flat_hash_map<std::string, uint64_t> next_versions;
+  std::shared_ptr<CommittedBatch> batch = std::make_shared<CommittedBatch>();
+  rocksdb::WriteBatch write_batch;
+};
+
+namespace {
+
+std::string DescribeExpected(const ExpectedVersion& expected) {
+  switch (expected.kind) {
+    case ExpectedVersion::Kind::kAny:
+      return "any";
+    case ExpectedVersion::Kind::kNoStream:
+      return "no stream";
+    case ExpectedVersion::Kind::kStreamExists:
+      return "stream exists";
+    case ExpectedVersion::Kind::kExact:
+      return std::to_string(expected.version);
+  }
+  return "?";
+}
+
+AppendResult FromCommandRecord(const CommandRecord& record) {
+  AppendResult result;
+  result.first_position = record.first_position();
+  result.last_position = record.last_position();
+  result.recorded_at_us = record.recorded_at_us();
+  for (const CommandRecord::Stream& s : record.streams()) {
+    result.streams.push_back({s.stream_id(), s.first_version(),
+                              s.last_version()});
+  }
+  result.event_ids.assign(record.event_ids().begin(),
+                          record.event_ids().end());
+  result.replayed = true;
+  return result;
+}
+
+CommandRecord ToCommandRecord(const AppendResult& result,
+                              const std::string& fingerprint) {
+  CommandRecord record;
+  record.set_fingerprint(fingerprint);
+  record.set_first_position(result.first_position);
+  record.set_last_position(result.last_position);
+  record.set_recorded_at_us(result.recorded_at_us);
+  for (const StreamAppendResult& s : result.streams) {
+    CommandRecord::Stream* stream = record.add_streams();
+    stream->set_stream_id(s.stream_id);
+    stream->set_first_version(s.first_version);
+    stream->set_last_version(s.last_version);
+  }
+  for (const std::string& id : result.event_ids) record.add_event_ids(id);
+  return record;
+}
+
+absl::Status KeyReused(const AppendRequest& request) {
+  return ErrorWithReason(
+      absl::StatusCode::kInvalidArgument,
+      absl::StrCat("command_id '", request.command_id,
+                   "' was already used by principal '", request.principal,
+                   "' for a different request"),
+      "IDEMPOTENCY_KEY_REUSED", {{"command_id", request.command_id}});
+}
+
+rocksdb::Slice AsSlice(const std::string& s) { return {s.data(), s.size()}; }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<GroupCommitWriter>> GroupCommitWriter::Start(
+    RocksDb* db, WriterOptions options) {
+  if (!options.clock_us) {
+    options.clock_us = [] { return absl::ToUnixMicros(absl::Now()); };
+  }
+  ChainHead head{0, GenesisHash()};
+  int64_t last_recorded_at_us = 0;
+  absl::StatusOr<std::optional<std::string>> stored =
+      db->Get(Cf::kMeta, format::kChainHeadKey);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) {
+    if (!format::DecodeChainHead(**stored, &head.position, &head.hash)) {
+      return absl::DataLossError("the stored chain head is malformed");
+    }
+    absl::StatusOr<std::optional<std::string>> last =
+        db->Get(Cf::kEvents, format::PositionKey(head.position));
+    if (!last.ok()) return last.status();
+    kamgov::v1::EventRecord record;
+    if (!last->has_value() || !record.ParseFromString(**last)) {
+      return absl::DataLossError(absl::StrCat(
+          "the chain head names position ", head.position,
+          " but its record is missing or unreadable"));
+    }
+    last_recorded_at_us = record.recorded_at_us();
+  }
+  return std::unique_ptr<GroupCommitWriter>(new GroupCommitWriter(
+      db, std::move(options), std::move(head), last_recorded_at_us));
+}
+
+GroupCommitWriter::GroupCommitWriter(RocksDb* db, WriterOptions options,
+                                     ChainHead head,
+                                     int64_t last_recorded_at_us)
+    : db_(db),
+      options_(std::move(options)),
+      committed_(head),
+      next_position_(head.position + 1),
+      last_hash_(head.hash),
+      last_recorded_at_us_(last_recorded_at_us) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+GroupCommitWriter::~GroupCommitWriter() { Stop(); }
+
+void GroupCommitWriter::Submit(AppendRequest request, AppendCallback done) {
+  if (failed()) {
+    done(absl::UnavailableError(
+        "the event store failed a write and refuses writes until reopened"));
+    return;
+  }
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (!stopping_) {
+      queue_.push_back({std::move(request), std::move(done)});
+      return;
+    }
+  }
+  done(absl::UnavailableError("the event store is closing"));
+}
+
+void GroupCommitWriter::Stop() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+ChainHead GroupCommitWriter::committed_head() const {
+  absl::MutexLock lock(&head_mu_);
+  return committed_;
+}
+
+uint64_t GroupCommitWriter::AddListener(CommitListener* listener) {
+  absl::MutexLock lock(&head_mu_);
+  listeners_.push_back(listener);
+  return committed_.position;
+}
+
+void GroupCommitWriter::RemoveListener(CommitListener* listener) {
+  absl::MutexLock lock(&head_mu_);
+  listeners_.erase(std::remove(listeners_.begin(), listeners_.end(), listener),
+                   listeners_.end());
+}
+
+void GroupCommitWriter::Run() {
+  auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+    return !queue_.empty() || stopping_;
+  };
+  std::vector<Pending> group;
+  while (true) {
+    {
+      absl::MutexLock lock(&queue_mu_, absl::Condition(&has_work));
+      if (queue_.empty()) return;  // stopping, and everything is committed
+      group.swap(queue_);
+    }
+    CommitGroup(group);
+    group.clear();
+  }
+}
+
+absl::StatusOr<uint64_t> GroupCommitWriter::NextVersion(
+    const Group& group, const std::string& stream_id) {
+  if (auto it = group.next_versions.find(stream_id);
+      it != group.next_versions.end()) {
+    return it->second;
+  }
+  if (auto it = next_version_cache_.find(stream_id);
+      it != next_version_cache_.end()) {
+    return it->second;
+  }
+  absl::StatusOr<std::optional<std::string>> head =
+      db_->Get(Cf::kHeads, stream_id);
+  if (!head.ok()) return head.status();
+  uint64_t next = 0;
+  if (head->has_value()) {
+    uint64_t version = 0, position = 0;
+    if (!format::DecodeHead(**head, &version, &position)) {
+      return absl::DataLossError(
+          absl::StrCat("the head of stream '", stream_id, "' is malformed"));
+    }
+    next = version + 1;
+  }
+  if (next_version_cache_.size() >= options_.max_cached_heads) {
+    next_version_cache_.clear();  // crude, but bounded and rarely hit
+  }
+  next_version_cache_[stream_id] = next;
+  return next;
+}
+
+absl::Status GroupCommitWriter::CheckExpected(const Group& group,
+                                              const StreamAppend& stream) {
+  absl::StatusOr<uint64_t> next = NextVersion(group, stream.stream_id);
+  if (!next.ok()) return next.status();
+  const bool exists = *next > 0;
+  bool ok = true;
+  switch (stream.expected.kind) {
+    case ExpectedVersion::Kind::kAny:
+      break;
+    case ExpectedVersion::Kind::kNoStream:
+      ok = !exists;
+      break;
+    case ExpectedVersion::Kind::kStreamExists:
+      ok = exists;
+      break;
+    case ExpectedVersion::Kind::kExact:
+      ok = exists && *next - 1 == stream.expected.version;
+      break;
+  }
+  if (ok) return absl::OkStatus();
+  return WrongExpectedVersion(
+      stream.stream_id, DescribeExpected(stream.expected),
+      exists ? std::to_string(*next - 1) : "no stream");
+}
+
+std::string GroupCommitWriter::NewEventId() {
+  // UUID version 4, text form.
+  const uint64_t hi = (absl::Uniform<uint64_t>(bitgen_) & ~0xf000ULL) | 0x4000;
+  const uint64_t lo =
+      (absl::Uniform<uint64_t>(bitgen_) & ~(3ULL << 62)) | (2ULL << 62);
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32,
+                         (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48,
+                         lo & 0xffffffffffffULL);
+}
+
+void GroupCommitWriter::CommitGroup(std::vector<Pending>& pending) {
+  if (failed()) {
+    for (Pending& p : pending) {
+      p.done(absl::UnavailableError(
+          "the event store failed a write and refuses writes until reopened"));
+    }
+    return;
+  }
+  Group group;
+  const int64_t recorded_at =
+      std::max(options_.clock_us(), last_recorded_at_us_);
+  const uint64_t group_first_position = next_position_;
+  const std::string group_first_hash = last_hash_;
+
+  for (Pending& p : pending) {
+    const AppendRequest& request = p.request;
+    std::string command_key;
+    if (!request.command_id.empty()) {
+      command_key = format::CommandKey(request.principal, request.command_id);
+      if (auto it = group.commands.find(command_key);
+          it != group.commands.end()) {
+        const Pending& first = *group.accepted[it->second].pending;
+        if (first.request.fingerprint != request.fingerprint) {
+          p.done(KeyReused(request));
+        } else {
+          group.replays.push_back({&p, it->second});
+        }
+        continue;
+      }
+      absl::StatusOr<std::optional<std::string>> stored =
+          db_->Get(Cf::kCommands, command_key);
+      if (!stored.ok()) {
+        p.done(stored.status());
+        continue;
+      }
+      if (stored->has_value()) {
+        CommandRecord record;
+        if (!record.ParseFromString(**stored)) {
+          p.done(absl::DataLossError("a stored command record is malformed"));
+        } else if (record.fingerprint() != request.fingerprint) {
+          p.done(KeyReused(request));
+        } else {
+          p.done(FromCommandRecord(record));
+        }
+        continue;
+      }
+    }
+
+    absl::Status expected = absl::OkStatus();
+    for (const StreamAppend& stream : request.streams) {
+      expected = CheckExpected(group, stream);
+      if (!expected.ok()) break;
+    }
+    if (!expected.ok()) {
+      p.done(expected);
+      continue;
+    }
+
+    AppendResult result;
+    result.first_position = next_position_;
+    result.recorded_at_us = recorded_at;
+    for (const StreamAppend& stream : request.streams) {
+      uint64_t version = *NextVersion(group, stream.stream_id);
+      StreamAppendResult& stream_result = result.streams.emplace_back();
+      stream_result.stream_id = stream.stream_id;
+      stream_result.first_version = version;
+      for (const NewEvent& event : stream.events) {
+        const uint64_t position = next_position_++;
+        RecordedEvent& recorded = group.batch->events.emplace_back();
+        recorded.position = position;
+        kamgov::v1::EventRecord& record = recorded.record;
+        record.set_event_id(event.event_id.empty() ? NewEventId()
+                                                   : event.event_id);
+        record.set_stream_id(stream.stream_id);
+        record.set_stream_version(version);
+        record.set_position(position);
+        record.set_type(event.type);
+        for (const std::string& tag : event.tags) record.add_tags(tag);
+        record.set_recorded_at_us(recorded_at);
+        record.set_effective_at_us(event.effective_at_us);
+        record.set_principal(request.principal);
+        record.set_acting_person(request.acting_person);
+        record.set_command_id(request.command_id);
+        record.set_correlation_id(request.correlation_id);
+        record.set_causation_id(request.causation_id);
+        record.set_main(event.main);
+        const std::string key = format::PositionKey(position);
+        if (!event.personal.empty()) {
+          std::string salt(format::kSaltSize, '\0');
+          RAND_bytes(reinterpret_cast<unsigned char*>(salt.data()),
+                     static_cast<int>(salt.size()));
+          record.set_personal_digest(PersonalDigest(salt, event.personal));
+          group.write_batch.Put(db_->cf(Cf::kPersonal), AsSlice(key),
+                                AsSlice(salt + event.personal));
+          recorded.personal = event.personal;
+        }
+        recorded.record_bytes = record.SerializeAsString();
+        recorded.hash = ChainHash(last_hash_, position, recorded.record_bytes);
+        last_hash_ = recorded.hash;
+
+        group.write_batch.Put(db_->cf(Cf::kEvents), AsSlice(key),
+                              AsSlice(recorded.record_bytes));
+        group.write_batch.Put(db_->cf(Cf::kHashes), AsSlice(key),
+                              AsSlice(recorded.hash));
+        group.write_batch.Put(
+            db_->cf(Cf::kStreams),
+            AsSlice(format::StreamKey(stream.stream_id, version)),
+            AsSlice(key));
+        for (const std::string& tag : event.tags) {
+          group.write_batch.Put(db_->cf(Cf::kTags),
+                                AsSlice(format::TagKey(tag, position)),
+                                rocksdb::Slice());
+        }
+        result.event_ids.push_back(record.event_id());
+        ++version;
+      }
+      stream_result.last_version = version - 1;
+      group.next_versions[stream.stream_id] = version;
+      group.write_batch.Put(
+          db_->cf(Cf::kHeads), AsSlice(stream.stream_id),
+          AsSlice(format::EncodeHead(version - 1, next_position_ - 1)));
+    }
+    result.last_position = next_position_ - 1;
+    if (!command_key.empty()) {
+      group.write_batch.Put(
+          db_->cf(Cf::kCommands), AsSlice(command_key),
+          AsSlice(ToCommandRecord(result, request.fingerprint)
+                      .SerializeAsString()));
+      group.commands[command_key] = group.accepted.size();
+    }
+    group.accepted.push_back({&p, std::move(result)});
+  }
+
+  if (group.accepted.empty()) return;  // every append was answered already
+
+  group.write_batch.Put(
+      db_->cf(Cf::kMeta), format::kChainHeadKey,
+      AsSlice(format::EncodeChainHead(next_position_ - 1, last_hash_)));
+  absl::Status written = db_->Write(&group.write_batch, /*sync=*/true);
+  if (!written.ok()) {
+    failed_.store(true, std::memory_order_release);
+    next_position_ = group_first_position;
+    last_hash_ = group_first_hash;
+    const absl::Status failure = absl::UnavailableError(absl::StrCat(
+        "the event store could not write (", written.message(),
+        "); it refuses writes until reopened"));
+    for (Group::Accepted& a : group.accepted) a.pending->done(failure);
+    for (Group::Replay& r : group.replays) r.pending->done(failure);
+    return;
+  }
+  last_recorded_at_us_ = recorded_at;
+  for (auto& [stream_id, next] : group.next_versions) {
+    next_version_cache_[stream_id] = next;
+  }
+
+  group.batch->first_position = group_first_position;
+  group.batch->last_position = next_position_ - 1;
+  {
+    // Listeners learn of the commit before any submitter does, so a caller
+    // that reads the head after its append completes sees its own events.
+    absl::MutexLock lock(&head_mu_);
+    committed_ = ChainHead{next_position_ - 1, last_hash_};
+    for (CommitListener* listener : listeners_) {
+      listener->OnCommitted(group.batch);
+    }
+  }
+  for (Group::Replay& r : group.replays) {
+    AppendResult replayed = group.accepted[r.accepted_index].result;
+    replayed.replayed = true;
+    r.pending->done(std::move(replayed));
+  }
+  for (Group::Accepted& a : group.accepted) {
+    a.pending->done(std::move(a.result));
+  }
+}
+
+}  // namespace kamgov::eventstore

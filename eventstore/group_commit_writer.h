@@ -1,0 +1,109 @@
+#ifndef KAMGOV_EVENTSTORE_GROUP_COMMIT_WRITER_H_
+#define KAMGOV_EVENTSTORE_GROUP_COMMIT_WRITER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/random/random.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "eventstore/event_log.h"
+#include "eventstore/rocks_db.h"
+
+namespace kamgov::eventstore {
+
+struct WriterOptions {
+  // recorded_at source, µs since the epoch. Defaults to the system clock.
+  std::function<int64_t()> clock_us;
+  // Stream heads kept in memory to check expected versions without a read.
+  size_t max_cached_heads = 100000;
+};
+
+// The single writer of the log, with group commit.
+//
+// Submit() only queues and returns. One thread drains everything queued into
+// one group: it checks idempotency and expected versions, assigns positions,
+// versions and recorded_at, extends the hash chain, and writes the whole
+// group as ONE WriteBatch with sync=true. Only then does it complete the
+// group's callbacks (on the writer thread) and notify commit listeners.
+//
+// If the write fails, every append of the group fails with UNAVAILABLE and
+// the writer refuses all later appends (fail closed) until the store is
+// reopened.
+//
+// Threads: Submit, committed_head, failed and the listener calls may be
+// called from any thread. Requests must already be validated
+// (validation.h). The RocksDb is not owned and must outlive the writer.
+class GroupCommitWriter {
+ public:
+  // Loads the chain head (no log replay) and starts the writer thread.
+  static absl::StatusOr<std::unique_ptr<GroupCommitWriter>> Start(
+      RocksDb* db, WriterOptions options);
+
+  // Stop()s.
+  ~GroupCommitWriter();
+
+  void Submit(AppendRequest request, AppendCallback done);
+
+  // Commits everything already queued, then stops the thread. Later
+  // submissions fail with UNAVAILABLE. Idempotent.
+  void Stop();
+
+  ChainHead committed_head() const;
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+
+  uint64_t AddListener(CommitListener* listener);
+  void RemoveListener(CommitListener* listener);
+
+ private:
+  struct Pending {
+    AppendRequest request;
+    AppendCallback done;
+  };
+  struct Group;
+
+  GroupCommitWriter(RocksDb* db, WriterOptions options, ChainHead head,
+                    int64_t last_recorded_at_us);
+
+  void Run();
+  void CommitGroup(std::vector<Pending>& pending);
+  // The next version of a stream: 0 when it does not exist.
+  absl::StatusOr<uint64_t> NextVersion(const Group& group,
+                                       const std::string& stream_id);
+  // Fails with ABORTED, INVALID_ARGUMENT or an I/O error; OK to accept.
+  absl::Status CheckExpected(const Group& group, const StreamAppend& stream);
+  std::string NewEventId();
+
+  RocksDb* const db_;
+  const WriterOptions options_;
+
+  mutable absl::Mutex queue_mu_;
+  std::vector<Pending> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  mutable absl::Mutex head_mu_;
+  ChainHead committed_ ABSL_GUARDED_BY(head_mu_);
+  std::vector<CommitListener*> listeners_ ABSL_GUARDED_BY(head_mu_);
+
+  std::atomic<bool> failed_{false};
+
+  // Writer thread only.
+  uint64_t next_position_;
+  std::string last_hash_;
+  int64_t last_recorded_at_us_;
+  absl::flat_hash_map<std::string, uint64_t> next_version_cache_;
+  absl::BitGen bitgen_;
+
+  std::thread thread_;
+};
+
+}  // namespace kamgov::eventstore
+
+#endif  // KAMGOV_EVENTSTORE_GROUP_COMMIT_WRITER_H_

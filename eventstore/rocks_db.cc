@@ -1,0 +1,134 @@
+#include "eventstore/rocks_db.h"
+
+#include "absl/strings/str_cat.h"
+#include "eventstore/format.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+
+namespace kamgov::eventstore {
+namespace {
+
+constexpr const char* kCfNames[kCfCount] = {
+    format::kEventsCf,   format::kHashesCf,   format::kStreamsCf,
+    format::kHeadsCf,    format::kTagsCf,     format::kCommandsCf,
+    format::kPersonalCf, format::kMetaCf};
+
+rocksdb::ColumnFamilyOptions CfOptions(Cf which,
+                                       std::shared_ptr<rocksdb::Cache> cache) {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = std::move(cache);
+  // Point lookups (heads, commands, personal, stream index) skip SST files
+  // that cannot hold the key.
+  if (which != Cf::kEvents && which != Cf::kHashes) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.compression = rocksdb::kLZ4Compression;
+  if (which == Cf::kEvents) options.write_buffer_size = 64 << 20;
+  return options;
+}
+
+}  // namespace
+
+absl::Status ToStatus(const rocksdb::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(what, ": ", status.ToString());
+  if (status.IsCorruption()) return absl::DataLossError(message);
+  if (status.IsIOError() || status.IsNoSpace() || status.IsBusy() ||
+      status.IsTimedOut() || status.IsTryAgain() ||
+      status.IsNotSupported()) {
+    return absl::UnavailableError(message);
+  }
+  return absl::InternalError(message);
+}
+
+absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(
+    const RocksDbOptions& options) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.statistics = options.statistics;
+  if (options.env != nullptr) db_options.env = options.env;
+
+  std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName,
+                           rocksdb::ColumnFamilyOptions());
+  for (int i = 0; i < kCfCount; ++i) {
+    descriptors.emplace_back(kCfNames[i], CfOptions(static_cast<Cf>(i), cache));
+  }
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  if (!s.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot open the event store at ", options.path, ": ", s.ToString()));
+  }
+  std::unique_ptr<RocksDb> store(new RocksDb());
+  store->db_.reset(raw);
+  // handles[0] is the default family; RocksDB keeps it alive itself.
+  store->db_->DestroyColumnFamilyHandle(handles[0]);
+  for (int i = 0; i < kCfCount; ++i) store->handles_[i] = handles[i + 1];
+
+  absl::StatusOr<std::optional<std::string>> version =
+      store->Get(Cf::kMeta, format::kFormatKey);
+  if (!version.ok()) return version.status();
+  if (!version->has_value()) {
+    rocksdb::WriteBatch batch;
+    batch.Put(store->cf(Cf::kMeta), format::kFormatKey,
+              format::BE64(format::kFormatVersion));
+    absl::Status written = store->Write(&batch, /*sync=*/true);
+    if (!written.ok()) return written;
+  } else if ((*version)->size() != 8 ||
+             format::DecodeBE64(**version) != format::kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the event store at ", options.path, " has format version ",
+        (*version)->size() == 8 ? std::to_string(format::DecodeBE64(**version))
+                                : "<unreadable>",
+        "; this build reads format version ", format::kFormatVersion));
+  }
+  return store;
+}
+
+RocksDb::~RocksDb() {
+  if (db_ == nullptr) return;
+  db_->FlushWAL(/*sync=*/true).PermitUncheckedError();
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    if (handle != nullptr) {
+      db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    }
+  }
+  db_->Close().PermitUncheckedError();
+}
+
+absl::StatusOr<std::optional<std::string>> RocksDb::Get(
+    Cf which, absl::string_view key, const rocksdb::Snapshot* snapshot) const {
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot;
+  std::string value;
+  rocksdb::Status s = db_->Get(read_options, cf(which),
+                               rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::nullopt;
+  if (!s.ok()) return ToStatus(s, "read");
+  return value;
+}
+
+absl::Status RocksDb::Write(rocksdb::WriteBatch* batch, bool sync) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = sync;
+  return ToStatus(db_->Write(write_options, batch), "write");
+}
+
+std::unique_ptr<rocksdb::Iterator> RocksDb::NewIterator(
+    Cf which, const rocksdb::ReadOptions& read_options) const {
+  return std::unique_ptr<rocksdb::Iterator>(
+      db_->NewIterator(read_options, cf(which)));
+}
+
+}  // namespace kamgov::eventstore
