@@ -35,6 +35,13 @@ struct ExpectedVersion {
   static ExpectedVersion Exact(uint64_t v) { return {Kind::kExact, v}; }
 };
 
+// OK when a stream whose last version is `actual` (nullopt: no stream)
+// satisfies `expected`; otherwise ABORTED with details naming the stream, the
+// expected and the actual version (proto/status_details.h).
+absl::Status CheckExpectedVersion(const std::string& stream_id,
+                                  const ExpectedVersion& expected,
+                                  std::optional<uint64_t> actual);
+
 // One event to append. The store fills in ids, versions, positions, times
 // and the envelope fields of the AppendRequest.
 struct NewEvent {
@@ -91,7 +98,9 @@ struct AppendResult {
   bool replayed = false;
 };
 
-// Called exactly once per Append, on the writer thread: it must not block.
+// Called exactly once per Append: on the writer thread, or on the caller's
+// thread before Append returns when the append is refused at once (invalid
+// input, store failed or closing). It must not block.
 using AppendCallback = absl::AnyInvocable<void(absl::StatusOr<AppendResult>)>;
 
 // A committed event as read back.
@@ -108,6 +117,13 @@ struct RecordedEvent {
 };
 
 enum class ReadDirection { kForward, kBackward };
+
+// What the log remembers of a committed command id.
+struct CommandOutcome {
+  std::string fingerprint;
+  // The original result, marked replayed.
+  AppendResult result;
+};
 
 struct ChainHead {
   uint64_t position = 0;
@@ -155,16 +171,20 @@ class EventLog {
   virtual ~EventLog() = default;
 
   // Queues the append and returns at once; `done` runs exactly once.
-  // Nothing is written when `done` gets an error.
+  // Nothing is written when `done` gets an error, with one exception: an
+  // UNAVAILABLE caused by a failed write (e.g. a failed WAL fsync) is an
+  // unknown outcome, because the disk may still have kept the whole group,
+  // which then reappears on reopen (never part of it). Retrying with the
+  // same command_id after reopening settles it: replayed, or written once.
   virtual void Append(AppendRequest request, AppendCallback done) = 0;
 
   // Blocking convenience over Append, for tools and tests.
   absl::StatusOr<AppendResult> AppendAndWait(AppendRequest request);
 
   // Up to `limit` events of a stream starting at `from_version` (inclusive),
-  // in the given direction. Backward from UINT64_MAX starts at the last
-  // version. A stream that does not exist, or a version past its end, reads
-  // as no events.
+  // in the given direction. Backward from a version past the end (e.g.
+  // UINT64_MAX) starts at the last version; forward from past the end, or a
+  // stream that does not exist, reads as no events.
   virtual absl::StatusOr<std::vector<RecordedEvent>> ReadStream(
       const std::string& stream_id, uint64_t from_version,
       ReadDirection direction, size_t limit, bool include_personal) const = 0;
@@ -172,6 +192,22 @@ class EventLog {
   // Up to `limit` events with position > after_position, in order.
   virtual absl::StatusOr<std::vector<RecordedEvent>> ReadAll(
       uint64_t after_position, size_t limit, bool include_personal) const = 0;
+
+  // Up to `limit` events carrying `tag`, with position > after_position, in
+  // log order (through the tag index).
+  virtual absl::StatusOr<std::vector<RecordedEvent>> ReadByTag(
+      const std::string& tag, uint64_t after_position, size_t limit,
+      bool include_personal) const = 0;
+
+  // Ids of the streams starting with `prefix`, after `after_stream_id`, in
+  // byte order; at most `limit`.
+  virtual absl::StatusOr<std::vector<std::string>> ListStreams(
+      const std::string& prefix, const std::string& after_stream_id,
+      size_t limit) const = 0;
+
+  // The outcome of a committed (principal, command_id), or nullopt.
+  virtual absl::StatusOr<std::optional<CommandOutcome>> LookupCommand(
+      const std::string& principal, const std::string& command_id) const = 0;
 
   // The last version of a stream, or nullopt when it does not exist.
   virtual absl::StatusOr<std::optional<uint64_t>> StreamVersion(

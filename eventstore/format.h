@@ -79,8 +79,7 @@ std::string CommandKey(absl::string_view principal,
 
 // heads value: BE64(version) BE64(position)
 std::string EncodeHead(uint64_t version, uint64_t position);
-bool DecodeHead(absl::string_view value, uint64_t* version,
-                uint64_t* position);
+bool DecodeHead(absl::string_view value, uint64_t* version, uint64_t* position);
 
 // meta chain_head value: BE64(position) hash(32)
 std::string EncodeChainHead(uint64_t position, absl::string_view hash);

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "eventstore/command_record.pb.h"
+#include "eventstore/command_outcome.h"
 #include "eventstore/format.h"
 #include "eventstore/hash_chain.h"
 #include "proto/status_details.h"
@@ -39,61 +39,6 @@ struct GroupCommitWriter::Group {
 
 namespace {
 
-std::string DescribeExpected(const ExpectedVersion& expected) {
-  switch (expected.kind) {
-    case ExpectedVersion::Kind::kAny:
-      return "any";
-    case ExpectedVersion::Kind::kNoStream:
-      return "no stream";
-    case ExpectedVersion::Kind::kStreamExists:
-      return "stream exists";
-    case ExpectedVersion::Kind::kExact:
-      return std::to_string(expected.version);
-  }
-  return "?";
-}
-
-AppendResult FromCommandRecord(const CommandRecord& record) {
-  AppendResult result;
-  result.first_position = record.first_position();
-  result.last_position = record.last_position();
-  result.recorded_at_us = record.recorded_at_us();
-  for (const CommandRecord::Stream& s : record.streams()) {
-    result.streams.push_back({s.stream_id(), s.first_version(),
-                              s.last_version()});
-  }
-  result.event_ids.assign(record.event_ids().begin(),
-                          record.event_ids().end());
-  result.replayed = true;
-  return result;
-}
-
-CommandRecord ToCommandRecord(const AppendResult& result,
-                              const std::string& fingerprint) {
-  CommandRecord record;
-  record.set_fingerprint(fingerprint);
-  record.set_first_position(result.first_position);
-  record.set_last_position(result.last_position);
-  record.set_recorded_at_us(result.recorded_at_us);
-  for (const StreamAppendResult& s : result.streams) {
-    CommandRecord::Stream* stream = record.add_streams();
-    stream->set_stream_id(s.stream_id);
-    stream->set_first_version(s.first_version);
-    stream->set_last_version(s.last_version);
-  }
-  for (const std::string& id : result.event_ids) record.add_event_ids(id);
-  return record;
-}
-
-absl::Status KeyReused(const AppendRequest& request) {
-  return ErrorWithReason(
-      absl::StatusCode::kInvalidArgument,
-      absl::StrCat("command_id '", request.command_id,
-                   "' was already used by principal '", request.principal,
-                   "' for a different request"),
-      "IDEMPOTENCY_KEY_REUSED", {{"command_id", request.command_id}});
-}
-
 rocksdb::Slice AsSlice(const std::string& s) { return {s.data(), s.size()}; }
 
 }  // namespace
@@ -117,9 +62,9 @@ absl::StatusOr<std::unique_ptr<GroupCommitWriter>> GroupCommitWriter::Start(
     if (!last.ok()) return last.status();
     kamgov::v1::EventRecord record;
     if (!last->has_value() || !record.ParseFromString(**last)) {
-      return absl::DataLossError(absl::StrCat(
-          "the chain head names position ", head.position,
-          " but its record is missing or unreadable"));
+      return absl::DataLossError(
+          absl::StrCat("the chain head names position ", head.position,
+                       " but its record is missing or unreadable"));
     }
     last_recorded_at_us = record.recorded_at_us();
   }
@@ -231,25 +176,9 @@ absl::Status GroupCommitWriter::CheckExpected(const Group& group,
                                               const StreamAppend& stream) {
   absl::StatusOr<uint64_t> next = NextVersion(group, stream.stream_id);
   if (!next.ok()) return next.status();
-  const bool exists = *next > 0;
-  bool ok = true;
-  switch (stream.expected.kind) {
-    case ExpectedVersion::Kind::kAny:
-      break;
-    case ExpectedVersion::Kind::kNoStream:
-      ok = !exists;
-      break;
-    case ExpectedVersion::Kind::kStreamExists:
-      ok = exists;
-      break;
-    case ExpectedVersion::Kind::kExact:
-      ok = exists && *next - 1 == stream.expected.version;
-      break;
-  }
-  if (ok) return absl::OkStatus();
-  return WrongExpectedVersion(
-      stream.stream_id, DescribeExpected(stream.expected),
-      exists ? std::to_string(*next - 1) : "no stream");
+  return CheckExpectedVersion(
+      stream.stream_id, stream.expected,
+      *next > 0 ? std::optional<uint64_t>(*next - 1) : std::nullopt);
 }
 
 std::string GroupCommitWriter::NewEventId() {
@@ -285,7 +214,7 @@ void GroupCommitWriter::CommitGroup(std::vector<Pending>& pending) {
           it != group.commands.end()) {
         const Pending& first = *group.accepted[it->second].pending;
         if (first.request.fingerprint != request.fingerprint) {
-          p.done(KeyReused(request));
+          p.done(IdempotencyKeyReused(request.principal, request.command_id));
         } else {
           group.replays.push_back({&p, it->second});
         }
@@ -298,13 +227,13 @@ void GroupCommitWriter::CommitGroup(std::vector<Pending>& pending) {
         continue;
       }
       if (stored->has_value()) {
-        CommandRecord record;
-        if (!record.ParseFromString(**stored)) {
-          p.done(absl::DataLossError("a stored command record is malformed"));
-        } else if (record.fingerprint() != request.fingerprint) {
-          p.done(KeyReused(request));
+        absl::StatusOr<CommandOutcome> outcome = DecodeCommandOutcome(**stored);
+        if (!outcome.ok()) {
+          p.done(outcome.status());
+        } else if (outcome->fingerprint != request.fingerprint) {
+          p.done(IdempotencyKeyReused(request.principal, request.command_id));
         } else {
-          p.done(FromCommandRecord(record));
+          p.done(std::move(outcome->result));
         }
         continue;
       }
@@ -388,8 +317,7 @@ void GroupCommitWriter::CommitGroup(std::vector<Pending>& pending) {
     if (!command_key.empty()) {
       group.write_batch.Put(
           db_->cf(Cf::kCommands), AsSlice(command_key),
-          AsSlice(ToCommandRecord(result, request.fingerprint)
-                      .SerializeAsString()));
+          AsSlice(EncodeCommandOutcome(result, request.fingerprint)));
       group.commands[command_key] = group.accepted.size();
     }
     group.accepted.push_back({&p, std::move(result)});
@@ -405,9 +333,9 @@ void GroupCommitWriter::CommitGroup(std::vector<Pending>& pending) {
     failed_.store(true, std::memory_order_release);
     next_position_ = group_first_position;
     last_hash_ = group_first_hash;
-    const absl::Status failure = absl::UnavailableError(absl::StrCat(
-        "the event store could not write (", written.message(),
-        "); it refuses writes until reopened"));
+    const absl::Status failure = absl::UnavailableError(
+        absl::StrCat("the event store could not write (", written.message(),
+                     "); it refuses writes until reopened"));
     for (Group::Accepted& a : group.accepted) a.pending->done(failure);
     for (Group::Replay& r : group.replays) r.pending->done(failure);
     return;

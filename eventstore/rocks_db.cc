@@ -10,8 +10,8 @@ namespace kamgov::eventstore {
 namespace {
 
 constexpr const char* kCfNames[kCfCount] = {
-    format::kEventsCf,   format::kHashesCf,   format::kStreamsCf,
-    format::kHeadsCf,    format::kTagsCf,     format::kCommandsCf,
+    format::kEventsCf,   format::kHashesCf, format::kStreamsCf,
+    format::kHeadsCf,    format::kTagsCf,   format::kCommandsCf,
     format::kPersonalCf, format::kMetaCf};
 
 rocksdb::ColumnFamilyOptions CfOptions(Cf which,
@@ -37,8 +37,7 @@ absl::Status ToStatus(const rocksdb::Status& status, absl::string_view what) {
   std::string message = absl::StrCat(what, ": ", status.ToString());
   if (status.IsCorruption()) return absl::DataLossError(message);
   if (status.IsIOError() || status.IsNoSpace() || status.IsBusy() ||
-      status.IsTimedOut() || status.IsTryAgain() ||
-      status.IsNotSupported()) {
+      status.IsTimedOut() || status.IsTryAgain() || status.IsNotSupported()) {
     return absl::UnavailableError(message);
   }
   return absl::InternalError(message);
@@ -98,7 +97,12 @@ absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(
 
 RocksDb::~RocksDb() {
   if (db_ == nullptr) return;
-  db_->FlushWAL(/*sync=*/true).PermitUncheckedError();
+  // After a failed write RocksDB's WAL writer is in an error state and
+  // syncing it again trips an assertion (Debian builds RocksDB with them);
+  // every acknowledged write was synced already.
+  if (!write_failed_.load(std::memory_order_acquire)) {
+    db_->FlushWAL(/*sync=*/true).PermitUncheckedError();
+  }
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     if (handle != nullptr) {
       db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
@@ -122,7 +126,9 @@ absl::StatusOr<std::optional<std::string>> RocksDb::Get(
 absl::Status RocksDb::Write(rocksdb::WriteBatch* batch, bool sync) {
   rocksdb::WriteOptions write_options;
   write_options.sync = sync;
-  return ToStatus(db_->Write(write_options, batch), "write");
+  rocksdb::Status s = db_->Write(write_options, batch);
+  if (!s.ok()) write_failed_.store(true, std::memory_order_release);
+  return ToStatus(s, "write");
 }
 
 std::unique_ptr<rocksdb::Iterator> RocksDb::NewIterator(

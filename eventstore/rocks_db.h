@@ -6,6 +6,7 @@
 // absl::Status. Thread-safe as RocksDB is: any thread may read and write.
 
 #include <array>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,7 +54,8 @@ class RocksDb {
   static absl::StatusOr<std::unique_ptr<RocksDb>> Open(
       const RocksDbOptions& options);
 
-  // Flushes the WAL and closes the database.
+  // Flushes the WAL (unless a write failed: RocksDB's WAL writer must not be
+  // used after an I/O error) and closes the database.
   ~RocksDb();
   RocksDb(const RocksDb&) = delete;
   RocksDb& operator=(const RocksDb&) = delete;
@@ -79,6 +81,8 @@ class RocksDb {
 
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, kCfCount> handles_{};
+  // Set by the first failed Write.
+  std::atomic<bool> write_failed_{false};
 };
 
 }  // namespace kamgov::eventstore

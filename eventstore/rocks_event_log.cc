@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "eventstore/command_outcome.h"
 #include "eventstore/format.h"
 #include "eventstore/hash_chain.h"
 #include "rocksdb/snapshot.h"
@@ -67,10 +68,15 @@ absl::Status RocksEventLog::AttachPersonal(
     const rocksdb::Snapshot* snapshot) const {
   for (RecordedEvent& event : events) {
     if (event.record.personal_digest().empty()) continue;
-    absl::StatusOr<std::optional<std::string>> personal = db_->Get(
-        Cf::kPersonal, format::PositionKey(event.position), snapshot);
+    absl::StatusOr<std::optional<std::string>> personal =
+        db_->Get(Cf::kPersonal, format::PositionKey(event.position), snapshot);
     if (!personal.ok()) return personal.status();
     if (personal->has_value()) {
+      // A damaged row shorter than its salt must not throw out_of_range.
+      if ((*personal)->size() < format::kSaltSize) {
+        return absl::DataLossError(absl::StrCat(
+            "the personal part at position ", event.position, " is malformed"));
+      }
       event.personal = (*personal)->substr(format::kSaltSize);
     } else {
       event.personal_erased = true;
@@ -127,7 +133,8 @@ absl::StatusOr<std::vector<RecordedEvent>> RocksEventLog::ReadStream(
   }
   while (it->Valid() && positions.size() < limit) {
     absl::string_view key = View(it->key());
-    if (!absl::StartsWith(key, prefix) || key.size() != prefix.size() + 8) break;
+    if (!absl::StartsWith(key, prefix) || key.size() != prefix.size() + 8)
+      break;
     positions.push_back(format::DecodeBE64(View(it->value())));
     if (direction == ReadDirection::kForward) {
       it->Next();
@@ -174,6 +181,46 @@ absl::StatusOr<std::vector<RecordedEvent>> RocksEventLog::ReadAll(
     if (!attached.ok()) return attached;
   }
   return events;
+}
+
+absl::StatusOr<std::vector<RecordedEvent>> RocksEventLog::ReadByTag(
+    const std::string& tag, uint64_t after_position, size_t limit,
+    bool include_personal) const {
+  rocksdb::ManagedSnapshot snapshot(db_->db());
+  absl::StatusOr<std::vector<uint64_t>> positions =
+      PositionsWithTag(tag, after_position, limit, snapshot.snapshot());
+  if (!positions.ok()) return positions.status();
+  return ReadPositions(*positions, include_personal, snapshot.snapshot());
+}
+
+absl::StatusOr<std::vector<std::string>> RocksEventLog::ListStreams(
+    const std::string& prefix, const std::string& after_stream_id,
+    size_t limit) const {
+  std::vector<std::string> streams;
+  std::unique_ptr<rocksdb::Iterator> it =
+      db_->NewIterator(Cf::kHeads, rocksdb::ReadOptions());
+  // Stream ids hold no 0x00, so after + 0x00 is the first key after it.
+  it->Seek(after_stream_id.empty()
+               ? prefix
+               : std::max(prefix, format::StreamPrefix(after_stream_id)));
+  for (; it->Valid() && streams.size() < limit; it->Next()) {
+    absl::string_view key = View(it->key());
+    if (!absl::StartsWith(key, prefix)) break;
+    streams.emplace_back(key);
+  }
+  if (!it->status().ok()) return ToStatus(it->status(), "list streams");
+  return streams;
+}
+
+absl::StatusOr<std::optional<CommandOutcome>> RocksEventLog::LookupCommand(
+    const std::string& principal, const std::string& command_id) const {
+  absl::StatusOr<std::optional<std::string>> stored =
+      db_->Get(Cf::kCommands, format::CommandKey(principal, command_id));
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::nullopt;
+  absl::StatusOr<CommandOutcome> outcome = DecodeCommandOutcome(**stored);
+  if (!outcome.ok()) return outcome.status();
+  return *std::move(outcome);
 }
 
 absl::StatusOr<std::optional<uint64_t>> RocksEventLog::StreamVersion(
@@ -304,16 +351,20 @@ void RocksEventLog::RemoveCommitListener(CommitListener* listener) {
 }
 
 absl::StatusOr<std::vector<uint64_t>> RocksEventLog::PositionsWithTag(
-    const std::string& tag, uint64_t after_position, size_t limit) const {
+    const std::string& tag, uint64_t after_position, size_t limit,
+    const rocksdb::Snapshot* snapshot) const {
   std::vector<uint64_t> positions;
   if (after_position == std::numeric_limits<uint64_t>::max()) return positions;
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot;
   std::unique_ptr<rocksdb::Iterator> it =
-      db_->NewIterator(Cf::kTags, rocksdb::ReadOptions());
+      db_->NewIterator(Cf::kTags, read_options);
   const std::string prefix = format::StreamPrefix(tag);
   for (it->Seek(format::TagKey(tag, after_position + 1));
        it->Valid() && positions.size() < limit; it->Next()) {
     absl::string_view key = View(it->key());
-    if (!absl::StartsWith(key, prefix) || key.size() != prefix.size() + 8) break;
+    if (!absl::StartsWith(key, prefix) || key.size() != prefix.size() + 8)
+      break;
     positions.push_back(format::DecodeBE64(key.substr(prefix.size())));
   }
   if (!it->status().ok()) return ToStatus(it->status(), "read tag index");

@@ -47,6 +47,15 @@ class RocksEventLog final : public EventLog {
   absl::StatusOr<std::vector<RecordedEvent>> ReadAll(
       uint64_t after_position, size_t limit,
       bool include_personal) const override;
+  absl::StatusOr<std::vector<RecordedEvent>> ReadByTag(
+      const std::string& tag, uint64_t after_position, size_t limit,
+      bool include_personal) const override;
+  absl::StatusOr<std::vector<std::string>> ListStreams(
+      const std::string& prefix, const std::string& after_stream_id,
+      size_t limit) const override;
+  absl::StatusOr<std::optional<CommandOutcome>> LookupCommand(
+      const std::string& principal,
+      const std::string& command_id) const override;
   absl::StatusOr<std::optional<uint64_t>> StreamVersion(
       const std::string& stream_id) const override;
   ChainHead GetChainHead() const override;
@@ -59,7 +68,8 @@ class RocksEventLog final : public EventLog {
   // Positions of the events carrying `tag`, after `after_position`, in
   // order; at most `limit`.
   absl::StatusOr<std::vector<uint64_t>> PositionsWithTag(
-      const std::string& tag, uint64_t after_position, size_t limit) const;
+      const std::string& tag, uint64_t after_position, size_t limit,
+      const rocksdb::Snapshot* snapshot = nullptr) const;
 
   // The underlying database, for tools (backup) and tests.
   RocksDb* rocks_db() const { return db_.get(); }

@@ -81,7 +81,8 @@ absl::Status ValidateAppend(const AppendRequest& request,
               absl::StrCat("stream '", stream.stream_id,
                            "' appears twice in one append"));
     }
-    if (stream.events.empty()) violate(prefix + ".events", "at least one event");
+    if (stream.events.empty())
+      violate(prefix + ".events", "at least one event");
     total_events += stream.events.size();
     for (size_t e = 0; e < stream.events.size(); ++e) {
       const NewEvent& event = stream.events[e];
@@ -92,15 +93,14 @@ absl::Status ValidateAppend(const AppendRequest& request,
                     std::to_string(limits.max_id_length));
       }
       if (event.main.size() + event.personal.size() > limits.max_event_bytes) {
-        violate(field, absl::StrCat("event is ",
-                                    event.main.size() + event.personal.size(),
-                                    " bytes; the limit is ",
-                                    limits.max_event_bytes));
+        violate(
+            field,
+            absl::StrCat("event is ", event.main.size() + event.personal.size(),
+                         " bytes; the limit is ", limits.max_event_bytes));
       }
       if (event.tags.size() > limits.max_tags_per_event) {
-        violate(field + ".tags", absl::StrCat("at most ",
-                                              limits.max_tags_per_event,
-                                              " tags"));
+        violate(field + ".tags",
+                absl::StrCat("at most ", limits.max_tags_per_event, " tags"));
       }
       for (size_t t = 0; t < event.tags.size(); ++t) {
         if (!IsValidIdentifier(event.tags[t], limits.max_id_length)) {
@@ -113,9 +113,9 @@ absl::Status ValidateAppend(const AppendRequest& request,
     }
   }
   if (total_events > limits.max_events_per_append) {
-    violate("streams", absl::StrCat(total_events, " events; the limit is ",
-                                    limits.max_events_per_append,
-                                    " per append"));
+    violate("streams",
+            absl::StrCat(total_events, " events; the limit is ",
+                         limits.max_events_per_append, " per append"));
   }
   if (violations.empty()) return absl::OkStatus();
   return InvalidArgument(std::move(violations));

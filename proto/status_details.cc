@@ -82,6 +82,15 @@ absl::Status WrongExpectedVersion(absl::string_view stream_id,
   return status;
 }
 
+absl::Status IdempotencyKeyReused(absl::string_view principal,
+                                  absl::string_view command_id) {
+  return ErrorWithReason(
+      absl::StatusCode::kInvalidArgument,
+      absl::StrCat("command_id '", command_id, "' was already used by '",
+                   principal, "' for a different request"),
+      "IDEMPOTENCY_KEY_REUSED", {{"command_id", std::string(command_id)}});
+}
+
 std::optional<google::rpc::ErrorInfo> GetErrorInfo(const absl::Status& status) {
   return Get<google::rpc::ErrorInfo>(status);
 }

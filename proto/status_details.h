@@ -51,6 +51,11 @@ absl::Status WrongExpectedVersion(absl::string_view stream_id,
                                   absl::string_view expected,
                                   absl::string_view actual);
 
+// INVALID_ARGUMENT, reason IDEMPOTENCY_KEY_REUSED: `command_id` was already
+// used by `principal` for a different request.
+absl::Status IdempotencyKeyReused(absl::string_view principal,
+                                  absl::string_view command_id);
+
 // The details attached to `status`, if any.
 std::optional<google::rpc::ErrorInfo> GetErrorInfo(const absl::Status& status);
 std::optional<google::rpc::BadRequest> GetBadRequest(
