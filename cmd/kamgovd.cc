@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
   spdlog::warn(
       "development mode: no TLS; the principal is taken from the "
       "x-kamgov-principal header");
-  spdlog::info("kamgovd serving on port {} with data in {}",
-               (*daemon)->port(), options.data_dir);
+  spdlog::info("kamgovd serving on port {} with data in {}", (*daemon)->port(),
+               options.data_dir);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

@@ -1,15 +1,19 @@
 #ifndef KAMGOV_SERVICES_DAEMON_H_
 #define KAMGOV_SERVICES_DAEMON_H_
 
+#include <grpcpp/impl/codegen/service_type.h>
+
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <grpcpp/impl/codegen/service_type.h>
-
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "eventstore/rocks_event_log.h"
+#include "eventstore/subscription_hub.h"
+#include "eventstore/thread_pool.h"
+#include "services/command_processor.h"
+#include "services/deadline_scheduler.h"
 #include "services/grpc_server.h"
 
 namespace kamgov::services {
@@ -18,6 +22,12 @@ struct DaemonOptions {
   GrpcServerOptions server;
   // Data directory; the event log lives in its log/ subdirectory.
   std::string data_dir = "./data";
+  eventstore::SubscriptionOptions subscriptions;
+  // Threads for disk reads and subscription delivery.
+  int io_threads = 2;
+  ProcessorOptions processor;
+  // How often the ⚙ deadline events are recorded; zero disables.
+  absl::Duration scheduler_interval = absl::Minutes(10);
 };
 
 // kamgovd's composition root: opens the event store, builds the services
@@ -39,6 +49,8 @@ class Daemon {
 
   int port() const { return server_->port(); }
   eventstore::RocksEventLog& log() { return *log_; }
+  eventstore::SubscriptionHub& hub() { return *hub_; }
+  CommandProcessor& processor() { return *processor_; }
 
   // Graceful stop: calls in flight get up to `grace` to finish.
   void Stop(absl::Duration grace = absl::Seconds(10));
@@ -46,7 +58,12 @@ class Daemon {
  private:
   Daemon() = default;
 
+  // Declared in construction order; Stop() tears down in reverse.
   std::unique_ptr<eventstore::RocksEventLog> log_;
+  std::unique_ptr<eventstore::ThreadPool> pool_;
+  std::unique_ptr<eventstore::SubscriptionHub> hub_;
+  std::unique_ptr<CommandProcessor> processor_;
+  std::unique_ptr<DeadlineScheduler> scheduler_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<GrpcServer> server_;
 };

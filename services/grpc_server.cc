@@ -13,9 +13,9 @@ namespace kamgov::services {
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     const GrpcServerOptions& options,
     const std::vector<grpc::Service*>& services) {
-  absl::Status allowed = CheckListenAddress(options.listen,
-                                            /*tls_configured=*/false,
-                                            options.insecure);
+  absl::Status allowed =
+      CheckListenAddress(options.listen,
+                         /*tls_configured=*/false, options.insecure);
   if (!allowed.ok()) return allowed;
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -27,7 +27,8 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
                            &port);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || (port == 0 && !options.listen.starts_with("unix:"))) {
+  if (server == nullptr ||
+      (port == 0 && !options.listen.starts_with("unix:"))) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen,
                      " (address in use or not local?)"));

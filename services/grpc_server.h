@@ -1,11 +1,11 @@
 #ifndef KAMGOV_SERVICES_GRPC_SERVER_H_
 #define KAMGOV_SERVICES_GRPC_SERVER_H_
 
+#include <grpcpp/server.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -30,7 +30,8 @@ class GrpcServer {
   // FAILED_PRECONDITION for a refused address, UNAVAILABLE when the port
   // cannot be bound.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
-      const GrpcServerOptions& options, const std::vector<grpc::Service*>& services);
+      const GrpcServerOptions& options,
+      const std::vector<grpc::Service*>& services);
 
   ~GrpcServer();
   GrpcServer(const GrpcServer&) = delete;

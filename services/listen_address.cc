@@ -29,8 +29,7 @@ bool IsLoopbackAddress(absl::string_view address) {
   if (absl::StartsWith(address, "unix:")) return true;
   absl::string_view host;
   if (!SplitHostPort(address, &host)) return false;
-  return host == "localhost" || host == "::1" ||
-         absl::StartsWith(host, "127.");
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
 }
 
 absl::Status CheckListenAddress(absl::string_view address, bool tls_configured,
