@@ -31,7 +31,8 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 bench: build
-	@echo "make bench: the benchmark scenarios arrive with the event store"
+	@mkdir -p bench/results
+	$(BUILD_DIR)/bench/kamgov-bench all --quick --json_out=bench/results/latest.json
 
 clean:
 	rm -rf $(BUILD_DIR)
