@@ -19,6 +19,7 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   std::unique_ptr<Daemon> daemon(new Daemon());
   eventstore::RocksEventLogOptions log_options;
   log_options.path = (std::filesystem::path(options.data_dir) / "log").string();
+  log_options.clock_us = options.clock_us;
   absl::StatusOr<std::unique_ptr<eventstore::RocksEventLog>> log =
       eventstore::RocksEventLog::Open(std::move(log_options));
   if (!log.ok()) return log.status();

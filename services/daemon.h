@@ -3,6 +3,7 @@
 
 #include <grpcpp/impl/codegen/service_type.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@ struct DaemonOptions {
   // Threads for disk reads and subscription delivery.
   int io_threads = 2;
   ProcessorOptions processor;
+  // The one clock of the service (µs since the epoch): recorded_at and the
+  // decisions' "now". The system clock when empty; tests inject a fake.
+  std::function<int64_t()> clock_us;
   // How often the ⚙ deadline events are recorded; zero disables.
   absl::Duration scheduler_interval = absl::Minutes(10);
 };
