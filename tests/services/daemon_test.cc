@@ -2,10 +2,10 @@
 
 #include "services/daemon.h"
 
+#include <grpcpp/create_channel.h>
+
 #include <filesystem>
 #include <string>
-
-#include <grpcpp/create_channel.h>
 
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -28,9 +28,9 @@ class DaemonTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<Daemon>> daemon = Daemon::Start(options);
     ASSERT_TRUE(daemon.ok()) << daemon.status();
     daemon_ = *std::move(daemon);
-    channel_ = grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(daemon_->port()),
-        grpc::InsecureChannelCredentials());
+    channel_ =
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(daemon_->port()),
+                            grpc::InsecureChannelCredentials());
   }
 
   testing::TempDir dir_;

@@ -1,8 +1,8 @@
 #include "services/grpc_status.h"
 
-#include "gtest/gtest.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
 #include "proto/status_details.h"
 
 namespace kamgov::services {
