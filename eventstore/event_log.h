@@ -98,9 +98,9 @@ struct AppendResult {
   bool replayed = false;
 };
 
-// Called exactly once per Append: on the writer thread, or on the caller's
-// thread before Append returns when the append is refused at once (invalid
-// input, store failed or closing). It must not block.
+// Called exactly once per Append: on the store's commit thread, or on the
+// caller's thread before Append returns when the append is refused at once
+// (invalid input, store failed or closing). It must not block.
 using AppendCallback = absl::AnyInvocable<void(absl::StatusOr<AppendResult>)>;
 
 // A committed event as read back.
@@ -145,9 +145,9 @@ struct CommittedBatch {
   std::vector<RecordedEvent> events;  // with personal parts
 };
 
-// Learns of commits without polling. OnCommitted runs on the writer thread
-// after the batch is durable and before the next batch is written: it must
-// be quick and must not block or call back into Append synchronously.
+// Learns of commits without polling. OnCommitted runs on the store's commit
+// thread after the batch is durable, once per batch and in log order: it
+// must be quick and must not block or call back into Append synchronously.
 class CommitListener {
  public:
   virtual ~CommitListener() = default;

@@ -17,16 +17,20 @@
 namespace kamgov::eventstore {
 
 // The appends of one commit group, with what the writer decided for them.
+// Owned by the writer thread until written, then by the syncer thread.
 struct GroupCommitWriter::Group {
   struct Accepted {
-    Pending* pending;
+    size_t pending_index;
     AppendResult result;
   };
-  // A retry of a command id accepted earlier in the same group.
+  // A retry of a command id: accepted earlier in this group, or committed
+  // in a group that may not be durable yet. Answered once this group is.
   struct Replay {
-    Pending* pending;
-    size_t accepted_index;
+    size_t pending_index;
+    std::optional<size_t> accepted_index;
+    AppendResult stored;
   };
+  std::vector<Pending> pending;
   std::vector<Accepted> accepted;
   std::vector<Replay> replays;
   // Command key -> index in `accepted`.
@@ -35,6 +39,14 @@ struct GroupCommitWriter::Group {
   absl::flat_hash_map<std::string, uint64_t> next_versions;
   std::shared_ptr<CommittedBatch> batch = std::make_shared<CommittedBatch>();
   rocksdb::WriteBatch write_batch;
+  // The chain head after this group (when it wrote anything).
+  ChainHead head;
+
+  // Completes every append of the group with `status`.
+  void Fail(const absl::Status& status) {
+    for (Accepted& a : accepted) pending[a.pending_index].done(status);
+    for (Replay& r : replays) pending[r.pending_index].done(status);
+  }
 };
 
 namespace {
@@ -82,6 +94,7 @@ GroupCommitWriter::GroupCommitWriter(RocksDb* db, WriterOptions options,
       last_hash_(head.hash),
       last_recorded_at_us_(last_recorded_at_us) {
   thread_ = std::thread([this] { Run(); });
+  syncer_ = std::thread([this] { RunSyncer(); });
 }
 
 GroupCommitWriter::~GroupCommitWriter() { Stop(); }
@@ -108,6 +121,7 @@ void GroupCommitWriter::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  if (syncer_.joinable()) syncer_.join();
 }
 
 ChainHead GroupCommitWriter::committed_head() const {
@@ -131,15 +145,64 @@ void GroupCommitWriter::Run() {
   auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
     return !queue_.empty() || stopping_;
   };
-  std::vector<Pending> group;
   while (true) {
+    std::vector<Pending> pending;
     {
       absl::MutexLock lock(&queue_mu_, absl::Condition(&has_work));
-      if (queue_.empty()) return;  // stopping, and everything is committed
-      group.swap(queue_);
+      if (queue_.empty()) break;  // stopping, and everything is written
+      pending.swap(queue_);
     }
-    CommitGroup(group);
-    group.clear();
+    CommitGroup(std::move(pending));
+  }
+  absl::MutexLock lock(&sync_mu_);
+  writer_done_ = true;
+}
+
+void GroupCommitWriter::RunSyncer() {
+  auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_) {
+    return !written_.empty() || writer_done_;
+  };
+  while (true) {
+    std::vector<std::unique_ptr<Group>> groups;
+    {
+      absl::MutexLock lock(&sync_mu_, absl::Condition(&has_work));
+      if (written_.empty()) return;  // the writer stopped; all is durable
+      groups.swap(written_);
+    }
+    // One fsync covers every group written before it was called, while the
+    // writer goes on building and writing the next groups.
+    absl::Status synced = db_->SyncWal();
+    if (!synced.ok()) {
+      failed_.store(true, std::memory_order_release);
+      const absl::Status failure = absl::UnavailableError(absl::StrCat(
+          "the event store could not sync its log (", synced.message(),
+          "); the outcome is unknown and it refuses writes until reopened"));
+      for (std::unique_ptr<Group>& group : groups) group->Fail(failure);
+      continue;
+    }
+    for (std::unique_ptr<Group>& group : groups) Complete(*group);
+  }
+}
+
+void GroupCommitWriter::Complete(Group& group) {
+  if (!group.accepted.empty()) {
+    // Listeners learn of the commit before any submitter does, so a caller
+    // that reads the head after its append completes sees its own events.
+    absl::MutexLock lock(&head_mu_);
+    committed_ = group.head;
+    for (CommitListener* listener : listeners_) {
+      listener->OnCommitted(group.batch);
+    }
+  }
+  for (Group::Replay& r : group.replays) {
+    AppendResult replayed = r.accepted_index.has_value()
+                                ? group.accepted[*r.accepted_index].result
+                                : std::move(r.stored);
+    replayed.replayed = true;
+    group.pending[r.pending_index].done(std::move(replayed));
+  }
+  for (Group::Accepted& a : group.accepted) {
+    group.pending[a.pending_index].done(std::move(a.result));
   }
 }
 
@@ -191,7 +254,7 @@ std::string GroupCommitWriter::NewEventId() {
                          lo & 0xffffffffffffULL);
 }
 
-void GroupCommitWriter::CommitGroup(std::vector<Pending>& pending) {
+void GroupCommitWriter::CommitGroup(std::vector<Pending> pending) {
   if (failed()) {
     for (Pending& p : pending) {
       p.done(absl::UnavailableError(
@@ -199,24 +262,29 @@ void GroupCommitWriter::CommitGroup(std::vector<Pending>& pending) {
     }
     return;
   }
-  Group group;
+  auto owned = std::make_unique<Group>();
+  Group& group = *owned;
+  group.pending = std::move(pending);
+  const uint64_t durable = committed_head().position;
   const int64_t recorded_at =
       std::max(options_.clock_us(), last_recorded_at_us_);
   const uint64_t group_first_position = next_position_;
   const std::string group_first_hash = last_hash_;
 
-  for (Pending& p : pending) {
+  for (size_t index = 0; index < group.pending.size(); ++index) {
+    Pending& p = group.pending[index];
     const AppendRequest& request = p.request;
     std::string command_key;
     if (!request.command_id.empty()) {
       command_key = format::CommandKey(request.principal, request.command_id);
       if (auto it = group.commands.find(command_key);
           it != group.commands.end()) {
-        const Pending& first = *group.accepted[it->second].pending;
+        const Pending& first =
+            group.pending[group.accepted[it->second].pending_index];
         if (first.request.fingerprint != request.fingerprint) {
           p.done(IdempotencyKeyReused(request.principal, request.command_id));
         } else {
-          group.replays.push_back({&p, it->second});
+          group.replays.push_back({index, it->second, {}});
         }
         continue;
       }
@@ -232,8 +300,12 @@ void GroupCommitWriter::CommitGroup(std::vector<Pending>& pending) {
           p.done(outcome.status());
         } else if (outcome->fingerprint != request.fingerprint) {
           p.done(IdempotencyKeyReused(request.principal, request.command_id));
-        } else {
+        } else if (outcome->result.last_position <= durable) {
           p.done(std::move(outcome->result));
+        } else {
+          // Written but maybe not yet synced: answer once this group is.
+          group.replays.push_back(
+              {index, std::nullopt, std::move(outcome->result)});
         }
         continue;
       }
@@ -320,24 +392,27 @@ void GroupCommitWriter::CommitGroup(std::vector<Pending>& pending) {
           AsSlice(EncodeCommandOutcome(result, request.fingerprint)));
       group.commands[command_key] = group.accepted.size();
     }
-    group.accepted.push_back({&p, std::move(result)});
+    group.accepted.push_back({index, std::move(result)});
   }
 
-  if (group.accepted.empty()) return;  // every append was answered already
+  if (group.accepted.empty()) {
+    if (!group.replays.empty()) HandToSyncer(std::move(owned));
+    return;  // nothing to write
+  }
 
   group.write_batch.Put(
       db_->cf(Cf::kMeta), format::kChainHeadKey,
       AsSlice(format::EncodeChainHead(next_position_ - 1, last_hash_)));
-  absl::Status written = db_->Write(&group.write_batch, /*sync=*/true);
+  // Not synced here: the syncer thread fsyncs while this thread builds the
+  // next group. Readers see only what the syncer has declared durable.
+  absl::Status written = db_->Write(&group.write_batch, /*sync=*/false);
   if (!written.ok()) {
     failed_.store(true, std::memory_order_release);
     next_position_ = group_first_position;
     last_hash_ = group_first_hash;
-    const absl::Status failure = absl::UnavailableError(
+    group.Fail(absl::UnavailableError(
         absl::StrCat("the event store could not write (", written.message(),
-                     "); it refuses writes until reopened"));
-    for (Group::Accepted& a : group.accepted) a.pending->done(failure);
-    for (Group::Replay& r : group.replays) r.pending->done(failure);
+                     "); it refuses writes until reopened")));
     return;
   }
   last_recorded_at_us_ = recorded_at;
@@ -347,23 +422,13 @@ void GroupCommitWriter::CommitGroup(std::vector<Pending>& pending) {
 
   group.batch->first_position = group_first_position;
   group.batch->last_position = next_position_ - 1;
-  {
-    // Listeners learn of the commit before any submitter does, so a caller
-    // that reads the head after its append completes sees its own events.
-    absl::MutexLock lock(&head_mu_);
-    committed_ = ChainHead{next_position_ - 1, last_hash_};
-    for (CommitListener* listener : listeners_) {
-      listener->OnCommitted(group.batch);
-    }
-  }
-  for (Group::Replay& r : group.replays) {
-    AppendResult replayed = group.accepted[r.accepted_index].result;
-    replayed.replayed = true;
-    r.pending->done(std::move(replayed));
-  }
-  for (Group::Accepted& a : group.accepted) {
-    a.pending->done(std::move(a.result));
-  }
+  group.head = ChainHead{next_position_ - 1, last_hash_};
+  HandToSyncer(std::move(owned));
+}
+
+void GroupCommitWriter::HandToSyncer(std::unique_ptr<Group> group) {
+  absl::MutexLock lock(&sync_mu_);
+  written_.push_back(std::move(group));
 }
 
 }  // namespace kamgov::eventstore

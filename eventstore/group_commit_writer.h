@@ -28,15 +28,19 @@ struct WriterOptions {
 
 // The single writer of the log, with group commit.
 //
-// Submit() only queues and returns. One thread drains everything queued into
-// one group: it checks idempotency and expected versions, assigns positions,
-// versions and recorded_at, extends the hash chain, and writes the whole
-// group as ONE WriteBatch with sync=true. Only then does it complete the
-// group's callbacks (on the writer thread) and notify commit listeners.
+// Submit() only queues and returns. The writer thread drains everything
+// queued into one group: it checks idempotency and expected versions,
+// assigns positions, versions and recorded_at, extends the hash chain, and
+// writes the whole group as ONE WriteBatch to the WAL. The syncer thread then
+// fsyncs the WAL (one fsync covers every group written before it) while the
+// writer builds the next group; only after the fsync does it advance the
+// committed head, notify commit listeners and complete the group's callbacks
+// (on the syncer thread). Readers (RocksEventLog) never look past the
+// committed head, so nothing is visible before it is durable.
 //
-// If the write fails, every append of the group fails with UNAVAILABLE and
-// the writer refuses all later appends (fail closed) until the store is
-// reopened.
+// If a write or fsync fails, every append not yet durable fails with
+// UNAVAILABLE and the writer refuses all later appends (fail closed) until
+// the store is reopened.
 //
 // Threads: Submit, committed_head, failed and the listener calls may be
 // called from any thread. Requests must already be validated
@@ -52,7 +56,7 @@ class GroupCommitWriter {
 
   void Submit(AppendRequest request, AppendCallback done);
 
-  // Commits everything already queued, then stops the thread. Later
+  // Commits everything already queued, then stops the threads. Later
   // submissions fail with UNAVAILABLE. Idempotent.
   void Stop();
 
@@ -73,7 +77,11 @@ class GroupCommitWriter {
                     int64_t last_recorded_at_us);
 
   void Run();
-  void CommitGroup(std::vector<Pending>& pending);
+  void RunSyncer();
+  void CommitGroup(std::vector<Pending> pending);
+  void HandToSyncer(std::unique_ptr<Group> group);
+  // Publishes a durable group and completes its appends. Syncer thread.
+  void Complete(Group& group);
   // The next version of a stream: 0 when it does not exist.
   absl::StatusOr<uint64_t> NextVersion(const Group& group,
                                        const std::string& stream_id);
@@ -94,6 +102,11 @@ class GroupCommitWriter {
 
   std::atomic<bool> failed_{false};
 
+  // Groups written to the WAL, waiting for the syncer's fsync.
+  absl::Mutex sync_mu_;
+  std::vector<std::unique_ptr<Group>> written_ ABSL_GUARDED_BY(sync_mu_);
+  bool writer_done_ ABSL_GUARDED_BY(sync_mu_) = false;
+
   // Writer thread only.
   uint64_t next_position_;
   std::string last_hash_;
@@ -102,6 +115,7 @@ class GroupCommitWriter {
   absl::BitGen bitgen_;
 
   std::thread thread_;
+  std::thread syncer_;
 };
 
 }  // namespace kamgov::eventstore

@@ -131,6 +131,12 @@ absl::Status RocksDb::Write(rocksdb::WriteBatch* batch, bool sync) {
   return ToStatus(s, "write");
 }
 
+absl::Status RocksDb::SyncWal() {
+  rocksdb::Status s = db_->SyncWAL();
+  if (!s.ok()) write_failed_.store(true, std::memory_order_release);
+  return ToStatus(s, "sync WAL");
+}
+
 std::unique_ptr<rocksdb::Iterator> RocksDb::NewIterator(
     Cf which, const rocksdb::ReadOptions& read_options) const {
   return std::unique_ptr<rocksdb::Iterator>(

@@ -73,6 +73,10 @@ class RocksDb {
   // Writes the batch; with `sync` the WAL is fsync'd before returning.
   absl::Status Write(rocksdb::WriteBatch* batch, bool sync);
 
+  // Fsyncs the WAL: every write that returned before the call is durable
+  // when it returns OK.
+  absl::Status SyncWal();
+
   std::unique_ptr<rocksdb::Iterator> NewIterator(
       Cf which, const rocksdb::ReadOptions& read_options) const;
 

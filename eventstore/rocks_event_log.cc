@@ -125,6 +125,7 @@ absl::StatusOr<std::vector<RecordedEvent>> RocksEventLog::ReadStream(
       db_->NewIterator(Cf::kStreams, read_options);
   const std::string prefix = format::StreamPrefix(stream_id);
   const std::string start = format::StreamKey(stream_id, from_version);
+  const uint64_t durable = DurablePosition();
   std::vector<uint64_t> positions;
   if (direction == ReadDirection::kForward) {
     it->Seek(start);
@@ -135,7 +136,11 @@ absl::StatusOr<std::vector<RecordedEvent>> RocksEventLog::ReadStream(
     absl::string_view key = View(it->key());
     if (!absl::StartsWith(key, prefix) || key.size() != prefix.size() + 8)
       break;
-    positions.push_back(format::DecodeBE64(View(it->value())));
+    const uint64_t position = format::DecodeBE64(View(it->value()));
+    // Versions grow with positions: forward, the rest is not durable yet;
+    // backward, older versions may be.
+    if (position > durable && direction == ReadDirection::kForward) break;
+    if (position <= durable) positions.push_back(position);
     if (direction == ReadDirection::kForward) {
       it->Next();
     } else {
@@ -158,10 +163,12 @@ absl::StatusOr<std::vector<RecordedEvent>> RocksEventLog::ReadAll(
   std::unique_ptr<rocksdb::Iterator> hashes =
       db_->NewIterator(Cf::kHashes, read_options);
   const std::string start = format::PositionKey(after_position + 1);
+  const uint64_t durable = DurablePosition();
   records->Seek(start);
   hashes->Seek(start);
   while (records->Valid() && events.size() < limit) {
     const uint64_t position = format::DecodeBE64(View(records->key()));
+    if (position > durable) break;
     if (!hashes->Valid() || hashes->key() != records->key()) {
       return absl::DataLossError(
           absl::StrCat("no chain hash stored for position ", position));
@@ -203,9 +210,16 @@ absl::StatusOr<std::vector<std::string>> RocksEventLog::ListStreams(
   it->Seek(after_stream_id.empty()
                ? prefix
                : std::max(prefix, format::StreamPrefix(after_stream_id)));
+  const uint64_t durable = DurablePosition();
   for (; it->Valid() && streams.size() < limit; it->Next()) {
     absl::string_view key = View(it->key());
     if (!absl::StartsWith(key, prefix)) break;
+    uint64_t version = 0, position = 0;
+    // A stream whose first event is not durable yet does not exist yet.
+    if (format::DecodeHead(View(it->value()), &version, &position) &&
+        version == 0 && position > durable) {
+      continue;
+    }
     streams.emplace_back(key);
   }
   if (!it->status().ok()) return ToStatus(it->status(), "list streams");
@@ -220,6 +234,9 @@ absl::StatusOr<std::optional<CommandOutcome>> RocksEventLog::LookupCommand(
   if (!stored->has_value()) return std::nullopt;
   absl::StatusOr<CommandOutcome> outcome = DecodeCommandOutcome(**stored);
   if (!outcome.ok()) return outcome.status();
+  // Not durable yet: a retry goes through the writer, which answers it once
+  // the original is.
+  if (outcome->result.last_position > DurablePosition()) return std::nullopt;
   return *std::move(outcome);
 }
 
@@ -234,7 +251,13 @@ absl::StatusOr<std::optional<uint64_t>> RocksEventLog::StreamVersion(
     return absl::DataLossError(
         absl::StrCat("the head of stream '", stream_id, "' is malformed"));
   }
-  return version;
+  if (position <= DurablePosition()) return version;
+  // The head is not durable yet: the last durable version is older.
+  absl::StatusOr<std::vector<RecordedEvent>> last =
+      ReadStream(stream_id, version, ReadDirection::kBackward, 1, false);
+  if (!last.ok()) return last.status();
+  if (last->empty()) return std::nullopt;
+  return last->front().record.stream_version();
 }
 
 ChainHead RocksEventLog::GetChainHead() const {
@@ -252,6 +275,12 @@ absl::StatusOr<VerifyResult> RocksEventLog::VerifyChain(uint64_t from,
   if (stored_head->has_value() &&
       !format::DecodeChainHead(**stored_head, &head.position, &head.hash)) {
     return VerifyResult{false, 0, 0, "the stored chain head is malformed"};
+  }
+  // The stored head runs ahead of the durable one while a group is being
+  // synced; verify what is durable.
+  if (const ChainHead durable = GetChainHead();
+      head.position > durable.position) {
+    head = durable;
   }
   if (from == 0) from = 1;
   if (to == 0 || to > head.position) to = head.position;
@@ -360,12 +389,15 @@ absl::StatusOr<std::vector<uint64_t>> RocksEventLog::PositionsWithTag(
   std::unique_ptr<rocksdb::Iterator> it =
       db_->NewIterator(Cf::kTags, read_options);
   const std::string prefix = format::StreamPrefix(tag);
+  const uint64_t durable = DurablePosition();
   for (it->Seek(format::TagKey(tag, after_position + 1));
        it->Valid() && positions.size() < limit; it->Next()) {
     absl::string_view key = View(it->key());
     if (!absl::StartsWith(key, prefix) || key.size() != prefix.size() + 8)
       break;
-    positions.push_back(format::DecodeBE64(key.substr(prefix.size())));
+    const uint64_t position = format::DecodeBE64(key.substr(prefix.size()));
+    if (position > durable) break;
+    positions.push_back(position);
   }
   if (!it->status().ok()) return ToStatus(it->status(), "read tag index");
   return positions;

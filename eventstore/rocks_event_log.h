@@ -28,8 +28,11 @@ struct RocksEventLogOptions {
 // group-commit writer (group_commit_writer.h). Fulfils the EventLog contract.
 //
 // Opening reads the heads and the chain head where they are kept; it never
-// replays the log. Destruction commits what is queued, flushes and closes
-// RocksDB. A directory holds one open store at a time (RocksDB's lock).
+// replays the log. Reads see only durable events: nothing past the committed
+// head, though the writer may already have written the next groups to the
+// WAL while their fsync is in flight. Destruction commits what is queued,
+// flushes and closes RocksDB. A directory holds one open store at a time
+// (RocksDB's lock).
 class RocksEventLog final : public EventLog {
  public:
   // FAILED_PRECONDITION for an unknown format version, UNAVAILABLE when the
@@ -85,6 +88,9 @@ class RocksEventLog final : public EventLog {
   absl::StatusOr<std::vector<RecordedEvent>> ReadPositions(
       const std::vector<uint64_t>& positions, bool include_personal,
       const rocksdb::Snapshot* snapshot) const;
+
+  // The last durable position: reads never go past it.
+  uint64_t DurablePosition() const { return GetChainHead().position; }
 
   // Fills in the personal parts (or marks them erased) of `events`.
   absl::Status AttachPersonal(std::vector<RecordedEvent>& events,

@@ -8,7 +8,10 @@
 // switch is gapless and duplicate-free because one cursor (the last position
 // delivered or scanned) decides both what is read from disk and what is
 // taken from the live feed, and joining happens under the hub's lock against
-// the same position the writer's notifications advance.
+// the same position the writer's notifications advance: the join replays
+// the commits the hub kept (recent_events) after the cursor, and reads from
+// disk again instead when the cursor is older than that window or what it
+// missed would not fit the subscriber's buffer.
 //
 // A subscriber whose buffered live events exceed its bound is dropped back
 // to catch-up from its cursor: memory stays bounded, the writer never waits,
@@ -80,8 +83,8 @@ struct SubscriptionMessage {
 };
 
 // The transport side of a subscription (the gRPC reactor). The hub calls it
-// from one pool thread at a time per subscription, never under a lock, and
-// never again after End.
+// from one pool thread at a time per subscription, never under a lock, never
+// Send while a previous Send awaits its OnSent, and nothing after End.
 class SubscriptionSink {
  public:
   virtual ~SubscriptionSink() = default;
@@ -189,10 +192,19 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
 
 // Serves subscriptions over one EventLog. Registers itself as the log's
 // commit listener for its lifetime; the log must outlive the hub, and so
-// must the pool, which runs disk reads and sends.
+// must the pool, which runs disk reads and sends. Destroy the hub only once
+// the pool is drained (ThreadPool::Shutdown) or every subscription ended.
 //
-// Threads: Subscribe and Shutdown from any thread. OnCommitted runs on the
-// writer thread and only moves shared batch pointers into bounded buffers.
+// Memory: each live subscriber buffers at most max_buffered_events events
+// (pointers to batches shared by all subscribers, counted per subscriber),
+// the hub keeps recent_events, and each subscriber has at most one message
+// in flight.
+//
+// Threads: Subscribe, Shutdown and the accessors from any thread.
+// OnCommitted runs on the store's commit thread: it only moves shared batch
+// pointers into bounded buffers and schedules idle subscribers on the pool.
+// It never copies events, and never waits on a client or on I/O (only on a
+// subscriber's lock, whose holders do no I/O and copy nothing).
 class SubscriptionHub : public CommitListener {
  public:
   SubscriptionHub(EventLog* log, ThreadPool* pool, SubscriptionOptions options);
@@ -207,7 +219,9 @@ class SubscriptionHub : public CommitListener {
       SubscriptionSink* sink, uint64_t after_position, EventFilter filter,
       bool include_personal);
 
-  // Ends every subscription with UNAVAILABLE and refuses new ones.
+  // Refuses new subscriptions and ends every one with UNAVAILABLE, once its
+  // message in flight completes (or, if stuck, after stall_timeout). Does
+  // not wait: the sinks get End on the pool.
   void Shutdown();
 
   // Active subscriptions.

@@ -95,7 +95,7 @@ class CommandProcessor {
   struct DeadlinesItem {
     absl::AnyInvocable<void(absl::StatusOr<int>)> done;
   };
-  // An append finished (on the writer thread); handled on the decision
+  // An append finished (on the store's commit thread); handled on the decision
   // thread.
   struct CommittedItem {
     std::string command_key;
