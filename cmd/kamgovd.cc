@@ -13,6 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/synchronization/mutex.h"
 #include "services/daemon.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -32,6 +33,9 @@ int main(int argc, char** argv) {
       "kamgovd: the event-sourced KAM governance service.\n"
       "  kamgovd --listen=127.0.0.1:50051 --data_dir=./data");
   absl::ParseCommandLine(argc, argv);
+  // Debian's abseil checks every Mutex acquisition for lock-order cycles, a
+  // cost on every hot path; the tests keep the check, production drops it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Logs go to stderr, the place service managers collect them from.
   spdlog::set_default_logger(spdlog::stderr_color_mt("kamgovd"));
 
