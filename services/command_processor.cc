@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "domain/decide.h"
+#include "domain/policy.h"
 #include "domain/scheduler.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -89,6 +90,20 @@ void CommandProcessor::Enqueue(Item item) {
 
 void CommandProcessor::Submit(std::string principal, v1::CommandMeta meta,
                               v1::Command command, Done done) {
+  if (CommandObserver* observer = options_.observer; observer != nullptr) {
+    const google::protobuf::FieldDescriptor* field =
+        command.GetDescriptor()->FindFieldByNumber(command.command_case());
+    done = [observer, start = absl::Now(),
+            name = field != nullptr ? field->message_type()->name()
+                                    : std::string("unset"),
+            done = std::move(done)](
+               absl::StatusOr<eventstore::AppendResult> result) mutable {
+      observer->OnCommandDone(name, result.status(),
+                              result.ok() && result->replayed,
+                              absl::Now() - start);
+      done(std::move(result));
+    };
+  }
   if (principal == domain::kSchedulerPrincipal) {
     done(absl::PermissionDeniedError(
         absl::StrCat("the principal ", principal, " is reserved")));
@@ -136,7 +151,15 @@ void CommandProcessor::Run() {
   }
 }
 
-void CommandProcessor::Handle(ReadItem& item) { item.read(cache_); }
+void CommandProcessor::Handle(ReadItem& item) {
+  // The cache may still hold events of the failed append: wait for the
+  // reload.
+  if (draining_) {
+    held_.push_back(std::move(item));
+    return;
+  }
+  item.read(cache_);
+}
 
 void CommandProcessor::Handle(CommandItem& item) {
   if (draining_) {
@@ -277,9 +300,11 @@ void CommandProcessor::Append(const std::string& principal,
       std::move(request),
       [this, command_key, pinned = *std::move(pinned), done = std::move(done)](
           absl::StatusOr<eventstore::AppendResult> result) mutable {
-        CommittedItem committed{command_key, std::move(pinned), result};
+        // Queued before the caller learns the outcome, so that whatever the
+        // caller does next (a read, a retry) is handled after it: never
+        // against the events of a failed append, never joined to it.
+        Enqueue(CommittedItem{command_key, std::move(pinned), result});
         done(std::move(result));
-        Enqueue(std::move(committed));
       });
 }
 
@@ -311,9 +336,9 @@ void CommandProcessor::MaybeReload() {
   cache_.Clear();
   draining_ = false;
   store_empty_ = log_->GetChainHead().position == 0;
-  std::deque<CommandItem> held = std::move(held_);
+  std::deque<std::variant<CommandItem, ReadItem>> held = std::move(held_);
   held_.clear();
-  for (CommandItem& command : held) Handle(command);
+  for (auto& item : held) std::visit([this](auto& i) { Handle(i); }, item);
 }
 
 void CommandProcessor::Handle(DeadlinesItem& item) {
@@ -335,11 +360,14 @@ void CommandProcessor::Handle(DeadlinesItem& item) {
       if (!ref.has_value()) continue;
       const v1::ProgramState* program = cache_.FindProgram(ref->id);
       if (program == nullptr) return cache_.TakeLoadError();
+      // Complete even for a policy recorded before a field was added.
+      const v1::ProgramPolicy policy =
+          domain::EffectivePolicy(program->policy());
       for (const std::string& account_id : program->active_key_account_ids()) {
         const v1::AccountState* account = cache_.FindAccount(account_id);
         if (account == nullptr) return cache_.TakeLoadError();
         std::vector<domain::DomainEvent> events =
-            domain::AccountDeadlines(*account, program->policy(), now);
+            domain::AccountDeadlines(*account, policy, now);
         if (!events.empty()) due.push_back({std::move(events)});
         for (const std::string& escalation_id :
              account->open_escalation_ids()) {
@@ -347,7 +375,7 @@ void CommandProcessor::Handle(DeadlinesItem& item) {
               cache_.FindEscalation(escalation_id);
           if (escalation == nullptr) return cache_.TakeLoadError();
           std::vector<domain::DomainEvent> timeouts =
-              domain::EscalationDeadlines(*escalation, program->policy(), now);
+              domain::EscalationDeadlines(*escalation, policy, now);
           if (!timeouts.empty()) due.push_back({std::move(timeouts)});
         }
       }

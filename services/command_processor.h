@@ -14,7 +14,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "eventstore/event_log.h"
 #include "kamgov/v1/domain.pb.h"
 #include "kamgov/v1/governance.pb.h"
@@ -22,11 +24,27 @@
 
 namespace kamgov::services {
 
+// Learns the answer to every submitted command (metrics, logs). Called once
+// per Submit, just before its `done`, on the thread that completes it (the
+// caller's, the decision thread or the store's commit thread): it must be
+// thread-safe and quick.
+class CommandObserver {
+ public:
+  virtual ~CommandObserver() = default;
+  // `command`: the message name of the command ("DesignateAccount");
+  // `elapsed`: from Submit to the answer.
+  virtual void OnCommandDone(absl::string_view command,
+                             const absl::Status& status, bool replayed,
+                             absl::Duration elapsed) = 0;
+};
+
 struct ProcessorOptions {
   // Aggregates kept in memory.
   size_t cache_capacity = 100000;
   // Decision clock (µs since the epoch); the system clock by default.
   std::function<int64_t()> clock_us;
+  // Not owned; must outlive the processor. Null: no observation.
+  CommandObserver* observer = nullptr;
 };
 
 // Decides governance commands one at a time and pipelines their appends
@@ -71,7 +89,8 @@ class CommandProcessor {
               Done done);
 
   // Runs `read` on the decision thread, against the current state
-  // (including decided events whose commit is in flight).
+  // (including decided events whose commit is in flight). After a failed
+  // append, reads wait until the state has been reloaded from the log.
   void Read(absl::AnyInvocable<void(AggregateCache&)> read);
 
   // Records the ⚙ deadline events due at the clock's now, as principal
@@ -138,8 +157,9 @@ class CommandProcessor {
   absl::flat_hash_map<std::string, InFlight> in_flight_;
   size_t appends_in_flight_ = 0;
   bool draining_ = false;
-  // Commands held back while draining, in arrival order.
-  std::deque<CommandItem> held_;
+  // Commands and reads held back while draining, in arrival order: neither
+  // may see the events of a failed append.
+  std::deque<std::variant<CommandItem, ReadItem>> held_;
   // Whether the log was empty when the processor started and nothing has
   // been decided since (the bootstrap condition).
   bool store_empty_;
