@@ -36,3 +36,15 @@ bench: build
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# make fuzz: every libFuzzer harness (tests/fuzz/) for FUZZ_SECONDS each, in
+# its own instrumented build directory (clang-14, libclang-rt-14-dev).
+FUZZ_BUILD_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	@deploy/install-deps.sh --fuzz
+	cmake -S . -B $(FUZZ_BUILD_DIR) $(CMAKE_FLAGS) -DKAMGOV_FUZZ=ON \
+	  "-DCMAKE_CXX_FLAGS=-fsanitize=address,fuzzer-no-link -fno-omit-frame-pointer -g"
+	cmake --build $(FUZZ_BUILD_DIR) -j $(JOBS) --target kamgov_fuzzers
+	tests/fuzz/run_fuzzers.sh $(FUZZ_BUILD_DIR) $(FUZZ_SECONDS)

@@ -18,10 +18,16 @@ packages=(
   libssl-dev
   # logging (abseil 20220623 has no absl/log)
   libspdlog-dev
+  # tcmalloc: glibc malloc is the largest cost of delivering events
+  libgoogle-perftools-dev
+  # Prometheus metrics and their HTTP listener (pulls civetweb)
+  prometheus-cpp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # the offline chain verifier and its test
   python3
+  # deploy/make-certs.sh, and the TLS tests that run it
+  openssl
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(libclang-rt-14-dev)

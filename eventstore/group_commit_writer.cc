@@ -108,7 +108,11 @@ void GroupCommitWriter::Submit(AppendRequest request, AppendCallback done) {
   {
     absl::MutexLock lock(&queue_mu_);
     if (!stopping_) {
-      queue_.push_back({std::move(request), std::move(done)});
+      WriterObserver* observer = options_.observer;
+      queue_.push_back({std::move(request), std::move(done),
+                        observer != nullptr ? absl::Now() : absl::Time()});
+      // Under the lock, so the queue-depth gauge never goes negative.
+      if (observer != nullptr) observer->OnQueued();
       return;
     }
   }
@@ -151,6 +155,9 @@ void GroupCommitWriter::Run() {
       absl::MutexLock lock(&queue_mu_, absl::Condition(&has_work));
       if (queue_.empty()) break;  // stopping, and everything is written
       pending.swap(queue_);
+      if (options_.observer != nullptr) {
+        options_.observer->OnDrained(pending.size());
+      }
     }
     CommitGroup(std::move(pending));
   }
@@ -171,7 +178,16 @@ void GroupCommitWriter::RunSyncer() {
     }
     // One fsync covers every group written before it was called, while the
     // writer goes on building and writing the next groups.
+    const absl::Time sync_start = absl::Now();
     absl::Status synced = db_->SyncWal();
+    if (options_.observer != nullptr) {
+      size_t written = 0;
+      for (const std::unique_ptr<Group>& group : groups) {
+        if (!group->accepted.empty()) ++written;
+      }
+      options_.observer->OnSynced(written, absl::Now() - sync_start,
+                                  synced.ok());
+    }
     if (!synced.ok()) {
       failed_.store(true, std::memory_order_release);
       const absl::Status failure = absl::UnavailableError(absl::StrCat(
@@ -201,8 +217,14 @@ void GroupCommitWriter::Complete(Group& group) {
     replayed.replayed = true;
     group.pending[r.pending_index].done(std::move(replayed));
   }
+  const absl::Time now =
+      options_.observer != nullptr ? absl::Now() : absl::Time();
   for (Group::Accepted& a : group.accepted) {
-    group.pending[a.pending_index].done(std::move(a.result));
+    Pending& pending = group.pending[a.pending_index];
+    if (options_.observer != nullptr) {
+      options_.observer->OnAppendDurable(now - pending.queued_at);
+    }
+    pending.done(std::move(a.result));
   }
 }
 
@@ -408,6 +430,7 @@ void GroupCommitWriter::CommitGroup(std::vector<Pending> pending) {
   absl::Status written = db_->Write(&group.write_batch, /*sync=*/false);
   if (!written.ok()) {
     failed_.store(true, std::memory_order_release);
+    if (options_.observer != nullptr) options_.observer->OnWriteFailed();
     next_position_ = group_first_position;
     last_hash_ = group_first_hash;
     group.Fail(absl::UnavailableError(
@@ -423,6 +446,10 @@ void GroupCommitWriter::CommitGroup(std::vector<Pending> pending) {
   group.batch->first_position = group_first_position;
   group.batch->last_position = next_position_ - 1;
   group.head = ChainHead{next_position_ - 1, last_hash_};
+  if (options_.observer != nullptr) {
+    options_.observer->OnGroupWritten(group.accepted.size(),
+                                      group.batch->events.size());
+  }
   HandToSyncer(std::move(owned));
 }
 

@@ -14,16 +14,42 @@
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "eventstore/event_log.h"
 #include "eventstore/rocks_db.h"
 
 namespace kamgov::eventstore {
+
+// Watches the writer for metrics (services/metrics.h implements it). Calls
+// come from the submitting, writer and syncer threads, some while the
+// writer's locks are held: implementations must be thread-safe, quick, and
+// must not call back into the store.
+class WriterObserver {
+ public:
+  virtual ~WriterObserver() = default;
+  // An append joined the queue (submitter's thread).
+  virtual void OnQueued() = 0;
+  // The writer took `appends` queued appends to build one group.
+  virtual void OnDrained(size_t appends) = 0;
+  // A group of `appends` accepted appends holding `events` events was written
+  // to the WAL; its fsync follows.
+  virtual void OnGroupWritten(size_t appends, size_t events) = 0;
+  // One WAL fsync covering `groups` written groups took `duration`; `ok`
+  // false means it failed (the store now refuses writes).
+  virtual void OnSynced(size_t groups, absl::Duration duration, bool ok) = 0;
+  // An accepted append was acknowledged durable `latency` after it queued.
+  virtual void OnAppendDurable(absl::Duration latency) = 0;
+  // Writing a group to the WAL failed (the store now refuses writes).
+  virtual void OnWriteFailed() = 0;
+};
 
 struct WriterOptions {
   // recorded_at source, µs since the epoch. Defaults to the system clock.
   std::function<int64_t()> clock_us;
   // Stream heads kept in memory to check expected versions without a read.
   size_t max_cached_heads = 100000;
+  // Not owned; must outlive the writer. Null: no observation.
+  WriterObserver* observer = nullptr;
 };
 
 // The single writer of the log, with group commit.
@@ -70,6 +96,8 @@ class GroupCommitWriter {
   struct Pending {
     AppendRequest request;
     AppendCallback done;
+    // Set only with an observer (append latency).
+    absl::Time queued_at;
   };
   struct Group;
 

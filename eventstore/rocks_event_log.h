@@ -22,6 +22,8 @@ struct RocksEventLogOptions {
   rocksdb::Env* env = nullptr;
   std::shared_ptr<rocksdb::Statistics> statistics;
   size_t block_cache_bytes = 64 << 20;
+  // The writer's observer (metrics); not owned, must outlive the log.
+  WriterObserver* writer_observer = nullptr;
 };
 
 // The embedded event log on RocksDB (layout in format.h), with one

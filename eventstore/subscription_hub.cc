@@ -53,18 +53,35 @@ void Subscription::Wake() {
   hub_->pool_->Schedule([self = shared_from_this()] { self->Pump(); });
 }
 
-bool Subscription::Offer(std::shared_ptr<const CommittedBatch> batch) {
+Subscription::Offered Subscription::Offer(
+    std::shared_ptr<const CommittedBatch> batch) {
+  // A filtered subscriber with nothing buffered passes over a commit with no
+  // match at once, here on the commit thread: waking it would cost a pool
+  // round trip per commit for nothing to send.
+  const size_t every = hub_->options_.checkpoint_every_events;
+  const bool checkpoint_due_after =
+      every != 0 && batch->last_position - sent_position_ >= every;
+  if (live_.empty() && !filter_.empty() && batch->last_position > cursor_ &&
+      !checkpoint_due_after &&
+      std::none_of(batch->events.begin(), batch->events.end(),
+                   [this, cursor = cursor_](const RecordedEvent& event) {
+                     return event.position > cursor &&
+                            filter_.Matches(event.record);
+                   })) {
+    cursor_ = batch->last_position;
+    return Offered::kSkipped;
+  }
   const size_t n = batch->events.size();
   if (live_events_ + n > hub_->options_.max_buffered_events) {
     // Too far behind: forget the buffer and read from disk from the cursor.
     live_.clear();
     live_events_ = 0;
     phase_ = Phase::kCatchUp;
-    return false;
+    return Offered::kBehind;
   }
   live_.push_back(std::move(batch));
   live_events_ += n;
-  return true;
+  return Offered::kBuffered;
 }
 
 bool Subscription::CheckpointDue(uint64_t known) const {
@@ -363,6 +380,24 @@ size_t SubscriptionHub::buffered_events() const {
   return total;
 }
 
+SubscriptionHub::Stats SubscriptionHub::GetStats() const {
+  Stats stats;
+  absl::MutexLock lock(&mu_);
+  stats.active = all_.size();
+  stats.live = live_.size();
+  stats.fallbacks = fallbacks_;
+  for (const auto& [raw, sub] : all_) {
+    absl::MutexLock sub_lock(&raw->mu_);
+    if (live_.contains(raw)) stats.buffered_events += raw->live_events_;
+    const uint64_t lag = notified_position_ > raw->cursor_
+                             ? notified_position_ - raw->cursor_
+                             : 0;
+    stats.max_lag = std::max(stats.max_lag, lag);
+    stats.total_lag += lag;
+  }
+  return stats;
+}
+
 void SubscriptionHub::OnCommitted(std::shared_ptr<const CommittedBatch> batch) {
   std::vector<std::shared_ptr<Subscription>> to_wake;
   {
@@ -377,7 +412,9 @@ void SubscriptionHub::OnCommitted(std::shared_ptr<const CommittedBatch> batch) {
     std::vector<Subscription*> behind;
     for (Subscription* sub : live_) {
       absl::MutexLock sub_lock(&sub->mu_);
-      if (!sub->Offer(batch)) behind.push_back(sub);
+      const Subscription::Offered offered = sub->Offer(batch);
+      if (offered == Subscription::Offered::kSkipped) continue;
+      if (offered == Subscription::Offered::kBehind) behind.push_back(sub);
       // One with a send in flight is woken by OnSent; waking it now would
       // only cost a pool round trip per commit.
       if (sub->sending_ || sub->finished_) continue;

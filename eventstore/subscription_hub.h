@@ -150,9 +150,14 @@ class Subscription : public std::enable_shared_from_this<Subscription> {
   // Reads the next page from disk; joins the live feed at the head.
   std::optional<SubscriptionMessage> CatchUp(absl::Status* error)
       ABSL_LOCKS_EXCLUDED(mu_);
+  // What Offer did with a commit.
+  enum class Offered {
+    kBuffered,  // queued for the pump
+    kSkipped,   // nothing in it matches and nothing is due: passed over
+    kBehind,    // too far behind: dropped back to catch-up
+  };
   // Called by the hub under its lock when a commit arrives while live.
-  // Returns false when the subscriber fell behind (it drops to catch-up).
-  bool Offer(std::shared_ptr<const CommittedBatch> batch)
+  Offered Offer(std::shared_ptr<const CommittedBatch> batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool MaybeCheckpoint(SubscriptionMessage* out)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -233,6 +238,19 @@ class SubscriptionHub : public CommitListener {
   size_t buffered_events() const;
   // Times a live subscriber fell behind and dropped back to disk reads.
   uint64_t fallbacks() const;
+
+  // A consistent snapshot for metrics. Lag is in events: the last commit
+  // the hub was told of minus the subscription's cursor (the last position
+  // it delivered or scanned).
+  struct Stats {
+    size_t active = 0;
+    size_t live = 0;
+    size_t buffered_events = 0;
+    uint64_t fallbacks = 0;
+    uint64_t max_lag = 0;
+    uint64_t total_lag = 0;
+  };
+  Stats GetStats() const;
 
   void OnCommitted(std::shared_ptr<const CommittedBatch> batch) override;
 

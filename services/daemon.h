@@ -13,9 +13,13 @@
 #include "eventstore/rocks_event_log.h"
 #include "eventstore/subscription_hub.h"
 #include "eventstore/thread_pool.h"
+#include "services/admin_service.h"
+#include "services/backup.h"
 #include "services/command_processor.h"
 #include "services/deadline_scheduler.h"
+#include "services/event_stream_service.h"
 #include "services/grpc_server.h"
+#include "services/metrics.h"
 
 namespace kamgov::services {
 
@@ -32,6 +36,28 @@ struct DaemonOptions {
   std::function<int64_t()> clock_us;
   // How often the ⚙ deadline events are recorded; zero disables.
   absl::Duration scheduler_interval = absl::Minutes(10);
+
+  // Operations (docs/operations.md). Limits of each append to the store.
+  eventstore::AppendLimits append_limits;
+  size_t block_cache_bytes = 64 << 20;
+  // Page sizes of ReadStream and ReadAll.
+  ReadLimits read_limits;
+  // host:port of the Prometheus /metrics listener; empty disables it
+  // (kamgovd's default is 127.0.0.1:9464).
+  std::string metrics_listen;
+  // When false, failing to listen on metrics_listen only logs a warning:
+  // kamgovd's built-in default must not stop a server whose operator never
+  // asked for metrics there (another kamgovd may hold the port).
+  bool metrics_listen_required = true;
+  AdminOptions admin;
+  BackupOptions backup;
+  // Before opening the store: restore the newest backup of this directory
+  // into data_dir (which must be empty unless restore_overwrite), then
+  // verify the restored hash chain.
+  std::string restore_from;
+  bool restore_overwrite = false;
+  // The backup to restore; 0 is the newest.
+  uint32_t restore_backup_id = 0;
 };
 
 // kamgovd's composition root: opens the event store, builds the services
@@ -55,6 +81,11 @@ class Daemon {
   eventstore::RocksEventLog& log() { return *log_; }
   eventstore::SubscriptionHub& hub() { return *hub_; }
   CommandProcessor& processor() { return *processor_; }
+  Metrics& metrics() { return *metrics_; }
+  // The /metrics port; 0 when metrics_listen is empty.
+  int metrics_port() const {
+    return metrics_server_ != nullptr ? metrics_server_->port() : 0;
+  }
 
   // Graceful stop: calls in flight get up to `grace` to finish.
   void Stop(absl::Duration grace = absl::Seconds(10));
@@ -63,13 +94,16 @@ class Daemon {
   Daemon() = default;
 
   // Declared in construction order; Stop() tears down in reverse.
+  std::shared_ptr<Metrics> metrics_;  // observes the log and the processor
   std::unique_ptr<eventstore::RocksEventLog> log_;
   std::unique_ptr<eventstore::ThreadPool> pool_;
   std::unique_ptr<eventstore::SubscriptionHub> hub_;
   std::unique_ptr<CommandProcessor> processor_;
   std::unique_ptr<DeadlineScheduler> scheduler_;
+  std::unique_ptr<BackupTaker> backups_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<GrpcServer> server_;
+  std::unique_ptr<MetricsServer> metrics_server_;
 };
 
 }  // namespace kamgov::services

@@ -9,6 +9,7 @@
 #include "proto/status_details.h"
 #include "services/event_conversion.h"
 #include "services/grpc_status.h"
+#include "services/identity.h"
 
 namespace kamgov::services {
 namespace {
@@ -53,6 +54,11 @@ class SubscribeReactor final
                    eventstore::EventLog* log, eventstore::SubscriptionHub* hub,
                    const kamgov::v1::SubscribeRequest& request)
       : context_(context) {
+    // Authorization and the per-principal subscription limit (identity.h).
+    if (absl::Status admitted = CheckCall(*context); !admitted.ok()) {
+      Finish(ToGrpcStatus(admitted));
+      return;
+    }
     absl::StatusOr<eventstore::EventFilter> filter = ToFilter(request.filter());
     if (!filter.ok()) {
       Finish(ToGrpcStatus(filter.status()));
@@ -153,6 +159,10 @@ grpc::ServerUnaryReactor* EventStreamService::ReadStream(
     const kamgov::v1::ReadStreamRequest* request,
     kamgov::v1::ReadStreamResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status admitted = CheckCall(*context); !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));
+    return reactor;
+  }
   pool_->Schedule([this, request, response, reactor] {
     absl::Status status = [&]() -> absl::Status {
       if (!eventstore::IsValidIdentifier(request->stream_id(), 128)) {
@@ -203,6 +213,10 @@ grpc::ServerUnaryReactor* EventStreamService::ReadAll(
     const kamgov::v1::ReadAllRequest* request,
     kamgov::v1::ReadAllResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status admitted = CheckCall(*context); !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));
+    return reactor;
+  }
   pool_->Schedule([this, request, response, reactor] {
     absl::Status status = [&]() -> absl::Status {
       absl::StatusOr<size_t> limit = PageSize(request->limit());

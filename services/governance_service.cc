@@ -94,6 +94,10 @@ grpc::ServerUnaryReactor* GovernanceService::Get(
     grpc::CallbackServerContext* context, const kamgov::v1::GetRequest* request,
     Response* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status admitted = CheckCall(*context); !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));
+    return reactor;
+  }
   if (!domain::IsValidId(request->id())) {
     reactor->Finish(ToGrpcStatus(InvalidArgument(
         {{"id", "1 to 117 characters of A-Z a-z 0-9 . _ : @ -"}})));

@@ -3,22 +3,42 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "absl/flags/flag.h"
 #include "proto/status_details.h"
 #include "services/grpc_status.h"
+#include "services/tls.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "kamgovd address.");
 ABSL_FLAG(std::string, output, "table", "table (for people) or json.");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
           "Deadline of each unary call.");
+ABSL_FLAG(std::string, cacert, "",
+          "TLS: the CA certificate (PEM) that signed kamgovd's certificate.");
+ABSL_FLAG(std::string, cert, "",
+          "TLS: this client's certificate (PEM); it names the principal.");
+ABSL_FLAG(std::string, key, "", "TLS: the key (PEM) of --cert.");
 
 namespace kamgov::cli {
 
 std::shared_ptr<grpc::Channel> Connect() {
-  return grpc::CreateChannel(absl::GetFlag(FLAGS_server),
-                             grpc::InsecureChannelCredentials());
+  if (absl::GetFlag(FLAGS_cacert).empty() &&
+      absl::GetFlag(FLAGS_cert).empty() && absl::GetFlag(FLAGS_key).empty()) {
+    return grpc::CreateChannel(absl::GetFlag(FLAGS_server),
+                               grpc::InsecureChannelCredentials());
+  }
+  // Mutual TLS: the server takes the principal from --cert.
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      services::TlsChannelCredentials({absl::GetFlag(FLAGS_cacert),
+                                       absl::GetFlag(FLAGS_cert),
+                                       absl::GetFlag(FLAGS_key)});
+  if (!credentials.ok()) {
+    std::cerr << "error: " << credentials.status().message() << "\n";
+    std::exit(2);
+  }
+  return grpc::CreateChannel(absl::GetFlag(FLAGS_server), *credentials);
 }
 
 std::unique_ptr<grpc::ClientContext> NewContext(bool streaming) {

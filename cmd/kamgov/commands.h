@@ -18,6 +18,7 @@ int Designate(const Args& args);
 int AssignSponsor(const Args& args);
 int ReviewPlan(const Args& args);
 int RaiseEscalation(const Args& args);
+int Backup(const Args& args);
 
 }  // namespace kamgov::cli
 

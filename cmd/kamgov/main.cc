@@ -28,7 +28,9 @@ constexpr char kUsage[] =
     "  assign-sponsor    --account=A --sponsor=P\n"
     "  review-plan       --account=A --plan_version=N --outcome=APPROVED\n"
     "  raise-escalation  --escalation=E --account=A --category=RESOURCING\n"
-    "(commands take --as, --rationale, --command_id, --expected_version)";
+    "(commands take --as, --rationale, --command_id, --expected_version)\n"
+    "  backup    --to=DIR [--keep=N]: online backup, written by the server "
+    "into its DIR";
 
 struct Command {
   const char* name;
@@ -43,6 +45,7 @@ constexpr Command kCommands[] = {
     {"assign-sponsor", kamgov::cli::AssignSponsor},
     {"review-plan", kamgov::cli::ReviewPlan},
     {"raise-escalation", kamgov::cli::RaiseEscalation},
+    {"backup", kamgov::cli::Backup},
 };
 
 }  // namespace

@@ -348,6 +348,9 @@ class EventStreamTest : public ::testing::Test {
     options.server.listen = "127.0.0.1:0";
     options.data_dir = dir_.path();
     options.subscriptions = subscriptions;
+    // These tests open up to 100 subscriptions as one principal; the
+    // per-principal limit has its own test (security).
+    options.server.max_subscriptions_per_principal = 1000;
     absl::StatusOr<std::unique_ptr<Daemon>> daemon = Daemon::Start(options);
     ASSERT_TRUE(daemon.ok()) << daemon.status();
     daemon_ = *std::move(daemon);
