@@ -12,8 +12,6 @@ namespace kamgov::eventstore {
 
 std::string GenesisHash() { return std::string(format::kHashSize, '\0'); }
 
-namespace {
-
 // SHA-256 over the concatenation of `parts`. One EVP context per thread
 // avoids an allocation per hash on the writer's hot path.
 std::string Sha256(std::initializer_list<absl::string_view> parts) {
@@ -29,8 +27,6 @@ std::string Sha256(std::initializer_list<absl::string_view> parts) {
                      &size);
   return out;
 }
-
-}  // namespace
 
 std::string ChainHash(absl::string_view previous_hash, uint64_t position,
                       absl::string_view record_bytes) {

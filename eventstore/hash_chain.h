@@ -8,11 +8,15 @@
 // Pure functions over OpenSSL's SHA-256; any thread.
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "absl/strings/string_view.h"
 
 namespace kamgov::eventstore {
+
+// SHA-256 of the concatenation of `parts` (32 bytes).
+std::string Sha256(std::initializer_list<absl::string_view> parts);
 
 // 32 zero bytes.
 std::string GenesisHash();

@@ -1,7 +1,5 @@
 #include "services/command_processor.h"
 
-#include <openssl/evp.h>
-
 #include <atomic>
 #include <utility>
 
@@ -10,6 +8,7 @@
 #include "domain/decide.h"
 #include "domain/policy.h"
 #include "domain/scheduler.h"
+#include "eventstore/hash_chain.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "proto/status_details.h"
@@ -53,15 +52,8 @@ std::string CommandFingerprint(const v1::CommandMeta& meta,
                                const v1::Command& command) {
   v1::CommandMeta identifying = meta;
   identifying.clear_command_id();
-  const std::string bytes =
-      DeterministicBytes(identifying) + DeterministicBytes(command);
-  std::string digest(EVP_MAX_MD_SIZE, '\0');
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(),
-             reinterpret_cast<unsigned char*>(digest.data()), &size,
-             EVP_sha256(), nullptr);
-  digest.resize(size);
-  return digest;
+  return eventstore::Sha256(
+      {DeterministicBytes(identifying), DeterministicBytes(command)});
 }
 
 CommandProcessor::CommandProcessor(eventstore::EventLog* log,
@@ -359,13 +351,20 @@ void CommandProcessor::Handle(DeadlinesItem& item) {
           domain::ParseStreamId(stream_id);
       if (!ref.has_value()) continue;
       const v1::ProgramState* program = cache_.FindProgram(ref->id);
-      if (program == nullptr) return cache_.TakeLoadError();
+      // A program not found without a load error is skipped, not the end.
+      if (program == nullptr) {
+        if (absl::Status e = cache_.TakeLoadError(); !e.ok()) return e;
+        continue;
+      }
       // Complete even for a policy recorded before a field was added.
       const v1::ProgramPolicy policy =
           domain::EffectivePolicy(program->policy());
       for (const std::string& account_id : program->active_key_account_ids()) {
         const v1::AccountState* account = cache_.FindAccount(account_id);
-        if (account == nullptr) return cache_.TakeLoadError();
+        if (account == nullptr) {
+          if (absl::Status e = cache_.TakeLoadError(); !e.ok()) return e;
+          continue;
+        }
         std::vector<domain::DomainEvent> events =
             domain::AccountDeadlines(*account, policy, now);
         if (!events.empty()) due.push_back({std::move(events)});
@@ -373,7 +372,10 @@ void CommandProcessor::Handle(DeadlinesItem& item) {
              account->open_escalation_ids()) {
           const v1::EscalationState* escalation =
               cache_.FindEscalation(escalation_id);
-          if (escalation == nullptr) return cache_.TakeLoadError();
+          if (escalation == nullptr) {
+            if (absl::Status e = cache_.TakeLoadError(); !e.ok()) return e;
+            continue;
+          }
           std::vector<domain::DomainEvent> timeouts =
               domain::EscalationDeadlines(*escalation, policy, now);
           if (!timeouts.empty()) due.push_back({std::move(timeouts)});
