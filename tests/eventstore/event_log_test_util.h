@@ -147,11 +147,11 @@ class RecordingListener : public CommitListener {
       ABSL_GUARDED_BY(mu_);
 };
 
-// Holds the writer thread inside the commit notification of the next group
-// until Release(), so a test can queue several appends that the writer then
-// takes as ONE group (the contract: listeners run on the writer thread,
-// before the next batch is written). Registers itself on construction;
-// releases and unregisters on destruction.
+// Holds the commit notification of the next group until Release(), so a
+// test can queue appends that cannot complete before it lets go. The writer
+// is not held: it may write what is queued meanwhile, as one group or
+// several, but none of them completes while the gate is closed. Registers
+// itself on construction; releases and unregisters on destruction.
 class WriterGate : public CommitListener {
  public:
   explicit WriterGate(EventLog* log) : log_(log) {

@@ -5,8 +5,10 @@
 
 #include "eventstore/rocks_event_log.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -333,14 +335,17 @@ TEST_P(RocksWriteFailureTest, AFailedWriteFailsItsGroupAndTheStoreFailsClosed) {
     EXPECT_EQ(after[i].record_bytes, before[i].record_bytes);
     EXPECT_EQ(after[i].hash, before[i].hash);
   }
-  // What the disk kept of the failed group is all of it or none of it (one
-  // WriteBatch is one WAL record). Observed with RocksDB 7.8:
-  //  - a failed WAL append wrote nothing: the group is gone;
+  // What the disk kept of each failed append is all of it or none of it (one
+  // group is one WriteBatch, one WAL record). The gate holds the commit
+  // notification, not the writer, so the doomed appends may form one group
+  // or several; the kept ones are a prefix of them in submission order.
+  // Observed with RocksDB 7.8:
+  //  - a failed WAL append wrote nothing: every doomed append is gone;
   //  - a failed WAL sync came after the bytes reached the file, and the
-  //    reopened store recovers the whole group from the WAL although its
-  //    submitters got UNAVAILABLE. That is why UNAVAILABLE from a failed
-  //    write is an unknown outcome (event_log.h) and a retry must carry the
-  //    same command id.
+  //    reopened store recovers every group written before the failure
+  //    (at least the first) although its submitters got UNAVAILABLE. That
+  //    is why UNAVAILABLE from a failed write is an unknown outcome
+  //    (event_log.h) and a retry must carry the same command id.
   std::map<std::string, size_t> kept;
   for (size_t i = before.size(); i < after.size(); ++i) {
     ++kept[after[i].record.command_id()];
@@ -350,19 +355,23 @@ TEST_P(RocksWriteFailureTest, AFailedWriteFailsItsGroupAndTheStoreFailsClosed) {
     for (const StreamAppend& s : r.streams) n += s.events.size();
     return n;
   };
-  const bool group_kept = !kept.empty();
-  for (size_t i = 0; i < doomed.size(); ++i) {
-    EXPECT_EQ(kept[doomed[i].command_id],
-              group_kept ? event_count(doomed[i]) : 0)
-        << doomed[i].command_id;
+  std::vector<bool> was_kept;
+  for (const AppendRequest& r : doomed) {
+    was_kept.push_back(kept.count(r.command_id) > 0);
+    if (was_kept.back()) {
+      EXPECT_EQ(kept[r.command_id], event_count(r)) << r.command_id;
+    }
   }
-  EXPECT_EQ(group_kept, GetParam() == WalFault::kSync);
-  if (!group_kept) EXPECT_EQ(log->GetChainHead().hash, head.hash);
+  EXPECT_TRUE(
+      std::is_sorted(was_kept.begin(), was_kept.end(), std::greater<bool>()))
+      << "kept appends are not a prefix";
+  EXPECT_EQ(was_kept[0], GetParam() == WalFault::kSync);
+  if (!was_kept[0]) EXPECT_EQ(log->GetChainHead().hash, head.hash);
   // The retries replay what was kept and write what was not: each command
   // ends up in the log exactly once.
   for (size_t i = 0; i < doomed.size(); ++i) {
     ASSERT_OK_AND_ASSIGN(AppendResult retried, log->AppendAndWait(doomed[i]));
-    EXPECT_EQ(retried.replayed, group_kept) << doomed[i].command_id;
+    EXPECT_EQ(retried.replayed, was_kept[i]) << doomed[i].command_id;
   }
   ASSERT_OK(log->AppendAndWait(Simple("later")).status());
   ASSERT_OK_AND_ASSIGN(auto final_log, ReadEverything(*log));
