@@ -1,0 +1,119 @@
+#include "projections/aggregate_rows.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "domain/evolve.h"
+#include "kamgov/v1/domain.pb.h"
+
+namespace kamgov::projections {
+namespace {
+
+using domain::AggregateKind;
+
+std::unique_ptr<google::protobuf::Message> NewState(AggregateKind kind) {
+  switch (kind) {
+    case AggregateKind::kProgram:
+      return std::make_unique<v1::ProgramState>();
+    case AggregateKind::kPerson:
+      return std::make_unique<v1::PersonState>();
+    case AggregateKind::kAccount:
+      return std::make_unique<v1::AccountState>();
+    case AggregateKind::kEscalation:
+      return std::make_unique<v1::EscalationState>();
+  }
+  return nullptr;
+}
+
+absl::Status EvolveState(AggregateKind kind, google::protobuf::Message& state,
+                         absl::string_view type, absl::string_view main) {
+  switch (kind) {
+    case AggregateKind::kProgram:
+      return domain::Evolve(static_cast<v1::ProgramState&>(state), type, main);
+    case AggregateKind::kPerson:
+      return domain::Evolve(static_cast<v1::PersonState&>(state), type, main);
+    case AggregateKind::kAccount:
+      return domain::Evolve(static_cast<v1::AccountState&>(state), type, main);
+    case AggregateKind::kEscalation:
+      return domain::Evolve(static_cast<v1::EscalationState&>(state), type,
+                            main);
+  }
+  return absl::InternalError("unknown aggregate kind");
+}
+
+}  // namespace
+
+bool Exists(const google::protobuf::Message& state) {
+  // Field 1 of every state message is its aggregate's id.
+  const google::protobuf::FieldDescriptor* id =
+      state.GetDescriptor()->FindFieldByNumber(1);
+  return id != nullptr && !state.GetReflection()->GetString(state, id).empty();
+}
+
+AggregateRows::AggregateRows(std::vector<AggregateKind> kinds)
+    : kinds_(std::move(kinds)) {}
+
+std::string AggregateRows::StateKey(AggregateKind kind, absl::string_view id) {
+  return absl::StrCat("s/", domain::Tag(kind, id));
+}
+
+absl::StatusOr<AggregateRows::Entry*> AggregateRows::Load(AggregateKind kind,
+                                                          absl::string_view id,
+                                                          RowTx& rows) {
+  std::string key = StateKey(kind, id);
+  if (auto it = cache_.find(key); it != cache_.end()) return &it->second;
+  Entry entry;
+  entry.state = NewState(kind);
+  absl::StatusOr<std::optional<std::string>> stored = rows.Get(key);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value() && !entry.state->ParseFromString(**stored)) {
+    return absl::DataLossError(
+        absl::StrCat("the stored state ", key, " does not parse"));
+  }
+  return &(cache_[std::move(key)] = std::move(entry));
+}
+
+absl::StatusOr<std::vector<AggregateChange>> AggregateRows::Fold(
+    const eventstore::RecordedEvent& event, RowTx& rows) {
+  std::vector<AggregateChange> changes;
+  for (const std::string& tag : event.record.tags()) {
+    std::optional<domain::AggregateRef> ref = domain::ParseTag(tag);
+    if (!ref.has_value() ||
+        std::find(kinds_.begin(), kinds_.end(), ref->kind) == kinds_.end()) {
+      continue;
+    }
+    absl::StatusOr<Entry*> entry = Load(ref->kind, ref->id, rows);
+    if (!entry.ok()) return entry.status();
+    std::unique_ptr<google::protobuf::Message> before((*entry)->state->New());
+    before->CopyFrom(*(*entry)->state);
+    absl::Status evolved = EvolveState(
+        ref->kind, *(*entry)->state, event.record.type(), event.record.main());
+    if (!evolved.ok()) return evolved;
+    (*entry)->dirty = true;
+    changes.push_back(AggregateChange{ref->kind, std::move(ref->id),
+                                      std::move(before),
+                                      (*entry)->state.get()});
+  }
+  return changes;
+}
+
+absl::StatusOr<const google::protobuf::Message*> AggregateRows::Find(
+    AggregateKind kind, absl::string_view id, RowTx& rows) {
+  absl::StatusOr<Entry*> entry = Load(kind, id, rows);
+  if (!entry.ok()) return entry.status();
+  return Exists(*(*entry)->state) ? (*entry)->state.get() : nullptr;
+}
+
+absl::Status AggregateRows::Flush(RowTx& rows) {
+  for (auto& [key, entry] : cache_) {
+    if (!entry.dirty) continue;
+    rows.Put(key, entry.state->SerializeAsString());
+  }
+  cache_.clear();
+  return absl::OkStatus();
+}
+
+void AggregateRows::Reset() { cache_.clear(); }
+
+}  // namespace kamgov::projections
