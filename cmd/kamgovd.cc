@@ -120,26 +120,6 @@ int main(int argc, char** argv) {
   options.restore_overwrite = absl::GetFlag(FLAGS_restore_overwrite);
   options.restore_backup_id = absl::GetFlag(FLAGS_restore_backup_id);
   options.metrics_listen_required = config.set_keys.contains("metrics_listen");
-  {
-    kamgov::services::GrpcServerOptions& server = options.server;
-    server.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
-    server.tls.key_file = absl::GetFlag(FLAGS_tls_key);
-    server.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
-    absl::StatusOr<kamgov::services::PrincipalSource> source =
-        kamgov::services::ParsePrincipalSource(
-            absl::GetFlag(FLAGS_principal_from));
-    if (!source.ok()) {
-      spdlog::critical("kamgovd cannot start: {}",
-                       std::string(source.status().message()));
-      return EXIT_FAILURE;
-    }
-    server.principal_from = *source;
-    server.authz_policy_file = absl::GetFlag(FLAGS_authz_policy);
-    server.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
-    server.default_deadline = absl::GetFlag(FLAGS_default_deadline);
-    server.max_subscriptions_per_principal = static_cast<size_t>(
-        std::max(0, absl::GetFlag(FLAGS_max_subscriptions_per_principal)));
-  }
   absl::StatusOr<std::unique_ptr<kamgov::services::Daemon>> daemon =
       kamgov::services::Daemon::Start(options);
   if (!daemon.ok()) {
@@ -150,7 +130,11 @@ int main(int argc, char** argv) {
     spdlog::info(
         "mutual TLS: principals from the client certificate's {}; "
         "authorization policy {}",
-        absl::GetFlag(FLAGS_principal_from), options.server.authz_policy_file);
+        options.server.principal_from ==
+                kamgov::services::PrincipalSource::kCommonName
+            ? "subject CN"
+            : "URI SAN",
+        options.server.authz_policy_file);
   } else {
     if (options.server.insecure) {
       spdlog::warn("INSECURE: serving {} without TLS (--insecure)",

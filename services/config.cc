@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/identity.h"
 
 namespace kamgov::services {
 namespace {
@@ -192,6 +193,26 @@ Setting PrincipalList(const char* key, const char* group, const char* help,
   return s;
 }
 
+// principal_from: which certificate field names the caller.
+Setting PrincipalFrom() {
+  Setting s{"principal_from", "security",
+            "With TLS, the client certificate field that names the "
+            "principal: uri_san or cn.",
+            nullptr, nullptr};
+  s.set = [](Config& c, absl::string_view text) -> absl::Status {
+    absl::StatusOr<PrincipalSource> source = ParsePrincipalSource(text);
+    if (!source.ok()) return Bad("principal_from", text, "not uri_san or cn");
+    c.daemon.server.principal_from = *source;
+    return absl::OkStatus();
+  };
+  s.get = [](const Config& c) -> std::string {
+    return c.daemon.server.principal_from == PrincipalSource::kCommonName
+               ? "cn"
+               : "uri_san";
+  };
+  return s;
+}
+
 const std::vector<Setting>& Settings() {
   static const auto* settings = new std::vector<Setting>{
       // server
@@ -343,6 +364,49 @@ const std::vector<Setting>& Settings() {
           "under load can join the live feed.",
           1, 10000000, false, [](Config & c) -> auto& {
             return c.daemon.subscriptions.recent_events;
+          }),
+      // security
+      String(
+          "tls_cert", "security",
+          "Server certificate chain (PEM file). With tls_key and "
+          "tls_client_ca: mutual TLS, principals from client "
+          "certificates.",
+          true, {},
+          [](Config & c) -> auto& { return c.daemon.server.tls.cert_file; }),
+      String(
+          "tls_key", "security", "The server certificate's key (PEM file).",
+          true, {},
+          [](Config & c) -> auto& { return c.daemon.server.tls.key_file; }),
+      String(
+          "tls_client_ca", "security",
+          "CA bundle (PEM file) that client certificates must chain to.", true,
+          {}, [](Config & c) -> auto& {
+            return c.daemon.server.tls.client_ca_file;
+          }),
+      PrincipalFrom(),
+      String(
+          "authz_policy", "security",
+          "Authorization policy file (docs/security.md); empty allows every "
+          "call.",
+          true, {}, [](Config & c) -> auto& {
+            return c.daemon.server.authz_policy_file;
+          }),
+      Integer(
+          "max_message_bytes", "security",
+          "Largest request or response message.", kKiB, 256 * kMiB, true,
+          [](Config & c) -> auto& {
+            return c.daemon.server.max_message_bytes;
+          }),
+      Duration(
+          "default_deadline", "security",
+          "Deadline of a call whose client sets none (0: none).",
+          absl::Milliseconds(100), absl::Hours(24), true,
+          [](Config & c) -> auto& { return c.daemon.server.default_deadline; }),
+      Integer(
+          "max_subscriptions_per_principal", "security",
+          "Subscriptions one principal may hold open (0: no limit).", 0, 100000,
+          false, [](Config & c) -> auto& {
+            return c.daemon.server.max_subscriptions_per_principal;
           }),
       // admin
       PrincipalList(

@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "projections/registry.h"
 #include "rocksdb/statistics.h"
 #include "services/event_stream_service.h"
 #include "services/governance_service.h"
@@ -48,6 +49,15 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   daemon->pool_ = std::make_unique<eventstore::ThreadPool>(options.io_threads);
   daemon->hub_ = std::make_unique<eventstore::SubscriptionHub>(
       daemon->log_.get(), daemon->pool_.get(), options.subscriptions);
+  options.projections.path =
+      (std::filesystem::path(options.data_dir) / "readmodels").string();
+  absl::StatusOr<std::unique_ptr<projections::ProjectionEngine>> engine =
+      projections::ProjectionEngine::Open(options.projections,
+                                          daemon->log_.get(),
+                                          projections::AllProjections());
+  if (!engine.ok()) return engine.status();
+  daemon->projections_ = *std::move(engine);
+  daemon->projections_->Start();
   options.processor.observer = daemon->metrics_.get();
   if (options.clock_us) options.processor.clock_us = options.clock_us;
   daemon->processor_ =
@@ -65,7 +75,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
       std::make_unique<BackupTaker>(daemon->log_.get(), options.backup);
   daemon->services_.push_back(std::make_unique<AdminService>(
       daemon->backups_.get(), daemon->metrics_.get(), options.admin));
-  daemon->metrics_->Attach(daemon->log_.get(), daemon->hub_.get());
+  daemon->metrics_->Attach(daemon->log_.get(), daemon->hub_.get(),
+                           daemon->projections_.get());
   if (!options.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<MetricsServer>> metrics_server =
         MetricsServer::Start(options.metrics_listen, daemon->metrics_);
@@ -103,10 +114,13 @@ void Daemon::Stop(absl::Duration grace) {
   server_.reset();
   scheduler_.reset();
   if (processor_ != nullptr) processor_->Stop();  // waits for its appends
-  if (pool_ != nullptr) pool_->Shutdown();        // runs what is queued
+  // Wakes queries waiting for a position, before the pool runs them out.
+  if (projections_ != nullptr) projections_->Stop();
+  if (pool_ != nullptr) pool_->Shutdown();  // runs what is queued
   services_.clear();
   backups_.reset();
   processor_.reset();
+  projections_.reset();
   hub_.reset();
   pool_.reset();
   log_.reset();  // commits what is queued, flushes and closes RocksDB

@@ -13,6 +13,7 @@
 #include "eventstore/rocks_event_log.h"
 #include "eventstore/subscription_hub.h"
 #include "eventstore/thread_pool.h"
+#include "projections/engine.h"
 #include "services/admin_service.h"
 #include "services/backup.h"
 #include "services/command_processor.h"
@@ -51,6 +52,9 @@ struct DaemonOptions {
   bool metrics_listen_required = true;
   AdminOptions admin;
   BackupOptions backup;
+  // The read models (projections/); their RocksDB lives in data_dir's
+  // readmodels/ subdirectory. `path` is set by the daemon.
+  projections::EngineOptions projections;
   // Before opening the store: restore the newest backup of this directory
   // into data_dir (which must be empty unless restore_overwrite), then
   // verify the restored hash chain.
@@ -81,6 +85,7 @@ class Daemon {
   eventstore::RocksEventLog& log() { return *log_; }
   eventstore::SubscriptionHub& hub() { return *hub_; }
   CommandProcessor& processor() { return *processor_; }
+  projections::ProjectionEngine& projections() { return *projections_; }
   Metrics& metrics() { return *metrics_; }
   // The /metrics port; 0 when metrics_listen is empty.
   int metrics_port() const {
@@ -98,6 +103,7 @@ class Daemon {
   std::unique_ptr<eventstore::RocksEventLog> log_;
   std::unique_ptr<eventstore::ThreadPool> pool_;
   std::unique_ptr<eventstore::SubscriptionHub> hub_;
+  std::unique_ptr<projections::ProjectionEngine> projections_;
   std::unique_ptr<CommandProcessor> processor_;
   std::unique_ptr<DeadlineScheduler> scheduler_;
   std::unique_ptr<BackupTaker> backups_;

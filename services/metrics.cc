@@ -145,10 +145,12 @@ Metrics::Metrics()
 Metrics::~Metrics() = default;
 
 void Metrics::Attach(const eventstore::RocksEventLog* log,
-                     const eventstore::SubscriptionHub* hub) {
+                     const eventstore::SubscriptionHub* hub,
+                     const projections::ProjectionEngine* projections) {
   absl::MutexLock lock(&sources_mu_);
   log_ = log;
   hub_ = hub;
+  projections_ = projections;
 }
 
 void Metrics::Detach() { Attach(nullptr, nullptr); }
@@ -260,6 +262,41 @@ std::vector<prometheus::MetricFamily> Metrics::Collect() const {
   return families;
 }
 
+void Metrics::CollectProjections(
+    std::vector<prometheus::MetricFamily>& out) const {
+  const uint64_t head = projections_->HeadPosition();
+  prometheus::MetricFamily lag;
+  lag.name = "kamgov_projection_lag_events";
+  lag.help =
+      "Durable events a read model has not applied yet (the serving "
+      "generation; a rebuild shows in kamgov_projection_rebuild_position)";
+  lag.type = prometheus::MetricType::Gauge;
+  prometheus::MetricFamily rebuild;
+  rebuild.name = "kamgov_projection_rebuild_position";
+  rebuild.help = "Position a rebuild in progress has reached";
+  rebuild.type = prometheus::MetricType::Gauge;
+  prometheus::MetricFamily failed;
+  failed.name = "kamgov_projection_failed";
+  failed.help = "1 while a read model is stopped on an error (see the log)";
+  failed.type = prometheus::MetricType::Gauge;
+  for (const projections::ProjectionProgress& p : projections_->Status()) {
+    prometheus::ClientMetric metric;
+    metric.label.push_back({"projection", p.name});
+    metric.gauge.value =
+        static_cast<double>(head > p.position ? head - p.position : 0);
+    lag.metric.push_back(metric);
+    metric.gauge.value = p.error.empty() ? 0 : 1;
+    failed.metric.push_back(metric);
+    if (p.rebuilding) {
+      metric.gauge.value = static_cast<double>(p.rebuild_position);
+      rebuild.metric.push_back(std::move(metric));
+    }
+  }
+  out.push_back(std::move(lag));
+  out.push_back(std::move(rebuild));
+  out.push_back(std::move(failed));
+}
+
 void Metrics::CollectPulled(std::vector<prometheus::MetricFamily>& out) const {
   using prometheus::MetricType;
   if (hub_ != nullptr) {
@@ -295,6 +332,7 @@ void Metrics::CollectPulled(std::vector<prometheus::MetricFamily>& out) const {
               "the disk",
               MetricType::Counter, static_cast<double>(stats.fallbacks));
   }
+  if (projections_ != nullptr) CollectProjections(out);
   if (log_ == nullptr) return;
   AddPulled(out, "kamgov_log_head_position",
             "The last committed (durable) position of the log",

@@ -17,6 +17,7 @@
 #include "eventstore/group_commit_writer.h"
 #include "eventstore/rocks_event_log.h"
 #include "eventstore/subscription_hub.h"
+#include "projections/engine.h"
 #include "prometheus/collectable.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -35,8 +36,8 @@ namespace kamgov::services {
 // attention (a rejected command at debug level with its rule id, a failed
 // store write at error level). It observes the store's writer and the
 // command processor (push: counters and histograms), and reads the log's
-// head, the subscription hub and RocksDB's properties when scraped (pull,
-// through Attach()).
+// head, the subscription hub, the projections' positions and RocksDB's
+// properties when scraped (pull, through Attach()).
 //
 // Contract: every method is thread-safe. The observer methods are quick (a
 // few atomic or briefly locked updates, no I/O) as their callers require.
@@ -56,7 +57,8 @@ class Metrics final : public prometheus::Collectable,
   // The sources of the figures read at scrape time (not owned; either may
   // be null). They must stay valid until Detach() returns.
   void Attach(const eventstore::RocksEventLog* log,
-              const eventstore::SubscriptionHub* hub);
+              const eventstore::SubscriptionHub* hub,
+              const projections::ProjectionEngine* projections = nullptr);
   void Detach();
 
   // eventstore::WriterObserver.
@@ -89,6 +91,8 @@ class Metrics final : public prometheus::Collectable,
   void MarkStoreFailed();
   void CollectPulled(std::vector<prometheus::MetricFamily>& out) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(sources_mu_);
+  void CollectProjections(std::vector<prometheus::MetricFamily>& out) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(sources_mu_);
 
   std::shared_ptr<prometheus::Registry> registry_;
 
@@ -118,6 +122,8 @@ class Metrics final : public prometheus::Collectable,
   const eventstore::RocksEventLog* log_ ABSL_GUARDED_BY(sources_mu_) = nullptr;
   const eventstore::SubscriptionHub* hub_ ABSL_GUARDED_BY(sources_mu_) =
       nullptr;
+  const projections::ProjectionEngine* projections_
+      ABSL_GUARDED_BY(sources_mu_) = nullptr;
 };
 
 // The HTTP listener serving GET /metrics (civetweb, through prometheus-cpp's

@@ -72,6 +72,39 @@ read_default_page_size = 10
   EXPECT_FALSE(config.set_keys.contains("io_threads"));
 }
 
+TEST(OpsConfig, TlsAuthorizationAndCallLimitsAreKeys) {
+  Config config = DefaultConfig();
+  absl::Status status = ParseConfig(
+      "tls_cert = /etc/kamgov/tls/server.crt\n"
+      "tls_key = /etc/kamgov/tls/server.key\n"
+      "tls_client_ca = /etc/kamgov/tls/ca.crt\n"
+      "principal_from = cn\n"
+      "authz_policy = /etc/kamgov/authz.ini\n"
+      "max_message_bytes = 1MiB\n"
+      "default_deadline = 5s\n"
+      "max_subscriptions_per_principal = 3\n",
+      "test.conf", config);
+  ASSERT_TRUE(status.ok()) << status;
+  const GrpcServerOptions& server = config.daemon.server;
+  EXPECT_EQ(server.tls.cert_file, "/etc/kamgov/tls/server.crt");
+  EXPECT_EQ(server.tls.key_file, "/etc/kamgov/tls/server.key");
+  EXPECT_EQ(server.tls.client_ca_file, "/etc/kamgov/tls/ca.crt");
+  EXPECT_TRUE(server.tls.enabled());
+  EXPECT_EQ(server.principal_from, PrincipalSource::kCommonName);
+  EXPECT_EQ(server.authz_policy_file, "/etc/kamgov/authz.ini");
+  EXPECT_EQ(server.max_message_bytes, 1 << 20);
+  EXPECT_EQ(server.default_deadline, absl::Seconds(5));
+  EXPECT_EQ(server.max_subscriptions_per_principal, 3u);
+  // They print back as they were set.
+  const std::string printed = FormatConfig(config);
+  EXPECT_THAT(printed, HasSubstr("principal_from = cn"));
+  EXPECT_THAT(printed, HasSubstr("max_message_bytes = 1MiB"));
+
+  status = ParseConfig("principal_from = email\n", "bad.conf", config);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("principal_from"));
+}
+
 TEST(OpsConfig, UnknownKeyFailsNamingTheKeyAndLine) {
   Config config = DefaultConfig();
   absl::Status status = ParseConfig(
