@@ -3,6 +3,7 @@
 // short smoke run of the append scenario against real RocksDB. No assertion
 // depends on how fast anything is.
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <deque>
@@ -29,6 +30,9 @@ ABSL_DECLARE_FLAG(std::vector<std::string>, append_appenders);
 ABSL_DECLARE_FLAG(int, append_in_flight);
 ABSL_DECLARE_FLAG(std::vector<std::string>, append_batch_appenders);
 ABSL_DECLARE_FLAG(int, append_batch_size);
+ABSL_DECLARE_FLAG(std::vector<std::string>, commands_in_flight);
+ABSL_DECLARE_FLAG(std::string, commands_profile);
+ABSL_DECLARE_FLAG(int, commands_accounts);
 
 namespace kamgov::bench {
 namespace {
@@ -314,6 +318,61 @@ TEST(AppendScenario, SmokeRunReportsEveryFigureWithItsBaseline) {
   EXPECT_GE(figures[13].value, 5.0);
   EXPECT_GE(*figures[13].baseline, 5.0);
   // Every measurement's directory was removed.
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+TEST(Registry, AllRunsTheIssueEightScenariosInOrder) {
+  std::vector<std::string> names = ScenarioNames();
+  auto at = [&](const std::string& name) {
+    return std::find(names.begin(), names.end(), name) - names.begin();
+  };
+  ASSERT_LT(at("commands"), static_cast<long>(names.size()));
+  ASSERT_LT(at("scale"), static_cast<long>(names.size()));
+  EXPECT_LT(at("append"), at("commands"));
+  EXPECT_LT(at("commands"), at("scale"));
+}
+
+// The commands scenario, tiny: a primum organization through a real
+// daemon over gRPC, every figure reported, the 2-in-flight rate against
+// nothing and the target figures only at 64 in flight.
+TEST(CommandsScenario, SmokeRunReportsEveryFigure) {
+  absl::SetFlag(&FLAGS_commands_in_flight, {"2", "64"});
+  absl::SetFlag(&FLAGS_commands_profile, "primum");
+  absl::SetFlag(&FLAGS_commands_accounts, 0);
+  kamgov::testing::TempDir dir;
+  ScenarioContext context;
+  context.data_dir = dir.path();
+  context.quick = true;
+  context.warmup = absl::Milliseconds(20);
+  context.duration = absl::Milliseconds(200);
+  std::vector<Figure> figures;
+  context.emit = [&](Figure f) { figures.push_back(std::move(f)); };
+  context.progress = [](absl::string_view) {};
+  const absl::Status run = MakeScenario("commands")->Run(context);
+  ASSERT_TRUE(run.ok()) << run;
+  std::vector<std::string> metrics;
+  for (const Figure& f : figures) {
+    metrics.push_back(f.metric);
+    EXPECT_EQ(f.scenario, "commands");
+    EXPECT_GT(f.value, 0) << f.metric;
+  }
+  EXPECT_THAT(
+      metrics,
+      ElementsAre(
+          "durable_commands_per_s_2_in_flight", "command_p50_ms_2_in_flight",
+          "command_p99_ms_2_in_flight", "command_p999_ms_2_in_flight",
+          "events_per_fsync_2_in_flight", "cpu_us_per_command_2_in_flight",
+          "durable_commands_per_s_64_in_flight", "command_p50_ms_64_in_flight",
+          "command_p99_ms_64_in_flight", "command_p999_ms_64_in_flight",
+          "events_per_fsync_64_in_flight", "cpu_us_per_command_64_in_flight",
+          "in_process_commands_per_s_64_in_flight",
+          "noop_calls_per_s_64_in_flight"));
+  EXPECT_FALSE(figures[0].baseline.has_value());
+  ASSERT_TRUE(figures[6].baseline.has_value());  // the no-op ceiling
+  EXPECT_TRUE(figures[6].target.has_value());
+  EXPECT_TRUE(figures[8].target.has_value());  // p99 <= 10 ms
+  // Several commands share a group commit at 64 in flight.
+  EXPECT_GT(figures[10].value, 1.0);
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
 

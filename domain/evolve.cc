@@ -527,4 +527,33 @@ absl::Status Evolve(v1::EscalationState& state, absl::string_view type,
   return EvolveEscalation(state, type, main);
 }
 
+std::unique_ptr<google::protobuf::Message> NewState(AggregateKind kind) {
+  switch (kind) {
+    case AggregateKind::kProgram:
+      return std::make_unique<v1::ProgramState>();
+    case AggregateKind::kPerson:
+      return std::make_unique<v1::PersonState>();
+    case AggregateKind::kAccount:
+      return std::make_unique<v1::AccountState>();
+    case AggregateKind::kEscalation:
+      return std::make_unique<v1::EscalationState>();
+  }
+  return nullptr;
+}
+
+absl::Status EvolveState(AggregateKind kind, google::protobuf::Message& state,
+                         absl::string_view type, absl::string_view main) {
+  switch (kind) {
+    case AggregateKind::kProgram:
+      return Evolve(static_cast<v1::ProgramState&>(state), type, main);
+    case AggregateKind::kPerson:
+      return Evolve(static_cast<v1::PersonState&>(state), type, main);
+    case AggregateKind::kAccount:
+      return Evolve(static_cast<v1::AccountState&>(state), type, main);
+    case AggregateKind::kEscalation:
+      return Evolve(static_cast<v1::EscalationState&>(state), type, main);
+  }
+  return absl::InternalError("unknown aggregate kind");
+}
+
 }  // namespace kamgov::domain

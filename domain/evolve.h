@@ -18,8 +18,12 @@
 // Errors: DATA_LOSS when the payload of a known type does not parse (the
 // state is then unchanged).
 
+#include <memory>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "domain/ids.h"
+#include "google/protobuf/message.h"
 #include "kamgov/v1/domain.pb.h"
 
 namespace kamgov::domain {
@@ -32,6 +36,13 @@ absl::Status Evolve(v1::AccountState& state, absl::string_view type,
                     absl::string_view main);
 absl::Status Evolve(v1::EscalationState& state, absl::string_view type,
                     absl::string_view main);
+
+// The same, for a state whose kind is known only at run time (readers
+// that fold any tagged aggregate): NewState makes an empty state message of
+// `kind` (v1::ProgramState, ...), EvolveState folds into one NewState made.
+std::unique_ptr<google::protobuf::Message> NewState(AggregateKind kind);
+absl::Status EvolveState(AggregateKind kind, google::protobuf::Message& state,
+                         absl::string_view type, absl::string_view main);
 
 // Whether an account of this state has a plan in force for coverage: one
 // was submitted and the latest is neither rejected nor closed.

@@ -8,41 +8,7 @@
 #include "kamgov/v1/domain.pb.h"
 
 namespace kamgov::projections {
-namespace {
-
 using domain::AggregateKind;
-
-std::unique_ptr<google::protobuf::Message> NewState(AggregateKind kind) {
-  switch (kind) {
-    case AggregateKind::kProgram:
-      return std::make_unique<v1::ProgramState>();
-    case AggregateKind::kPerson:
-      return std::make_unique<v1::PersonState>();
-    case AggregateKind::kAccount:
-      return std::make_unique<v1::AccountState>();
-    case AggregateKind::kEscalation:
-      return std::make_unique<v1::EscalationState>();
-  }
-  return nullptr;
-}
-
-absl::Status EvolveState(AggregateKind kind, google::protobuf::Message& state,
-                         absl::string_view type, absl::string_view main) {
-  switch (kind) {
-    case AggregateKind::kProgram:
-      return domain::Evolve(static_cast<v1::ProgramState&>(state), type, main);
-    case AggregateKind::kPerson:
-      return domain::Evolve(static_cast<v1::PersonState&>(state), type, main);
-    case AggregateKind::kAccount:
-      return domain::Evolve(static_cast<v1::AccountState&>(state), type, main);
-    case AggregateKind::kEscalation:
-      return domain::Evolve(static_cast<v1::EscalationState&>(state), type,
-                            main);
-  }
-  return absl::InternalError("unknown aggregate kind");
-}
-
-}  // namespace
 
 bool Exists(const google::protobuf::Message& state) {
   // Field 1 of every state message is its aggregate's id.
@@ -64,7 +30,7 @@ absl::StatusOr<AggregateRows::Entry*> AggregateRows::Load(AggregateKind kind,
   std::string key = StateKey(kind, id);
   if (auto it = cache_.find(key); it != cache_.end()) return &it->second;
   Entry entry;
-  entry.state = NewState(kind);
+  entry.state = domain::NewState(kind);
   absl::StatusOr<std::optional<std::string>> stored = rows.Get(key);
   if (!stored.ok()) return stored.status();
   if (stored->has_value() && !entry.state->ParseFromString(**stored)) {
@@ -87,7 +53,7 @@ absl::StatusOr<std::vector<AggregateChange>> AggregateRows::Fold(
     if (!entry.ok()) return entry.status();
     std::unique_ptr<google::protobuf::Message> before((*entry)->state->New());
     before->CopyFrom(*(*entry)->state);
-    absl::Status evolved = EvolveState(
+    absl::Status evolved = domain::EvolveState(
         ref->kind, *(*entry)->state, event.record.type(), event.record.main());
     if (!evolved.ok()) return evolved;
     (*entry)->dirty = true;

@@ -41,6 +41,8 @@ absl::StatusOr<std::unique_ptr<RowStore>> RowStore::Open(
 RowStore::~RowStore() {
   if (db_ != nullptr) {
     db_->FlushWAL(/*sync=*/true).PermitUncheckedError();
+    // No WAL replay at the next open.
+    db_->Flush(rocksdb::FlushOptions()).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
   }
 }

@@ -6,15 +6,20 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "proto/status_details.h"
 #include "services/grpc_status.h"
 #include "services/identity.h"
 #include "spdlog/spdlog.h"
 
 namespace kamgov::services {
 
-AdminService::AdminService(BackupTaker* backups, Metrics* metrics,
-                           AdminOptions options)
-    : backups_(backups), metrics_(metrics), options_(std::move(options)) {
+AdminService::AdminService(BackupTaker* backups,
+                           projections::ProjectionEngine* engine,
+                           Metrics* metrics, AdminOptions options)
+    : backups_(backups),
+      engine_(engine),
+      metrics_(metrics),
+      options_(std::move(options)) {
   worker_ = std::thread([this] { RunWorker(); });
 }
 
@@ -24,6 +29,42 @@ AdminService::~AdminService() {
     stopping_ = true;
   }
   worker_.join();
+}
+
+absl::Status AdminService::CheckAdmin(
+    const grpc::CallbackServerContext& context,
+    absl::string_view action) const {
+  absl::StatusOr<std::string> principal = PrincipalOf(context);
+  if (!principal.ok()) return principal.status();
+  const std::vector<std::string>& admins = options_.admin_principals;
+  if (!admins.empty() &&
+      std::find(admins.begin(), admins.end(), *principal) == admins.end()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("only the server's admin_principals may ", action));
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* AdminService::RebuildProjection(
+    grpc::CallbackServerContext* context,
+    const kamgov::v1::RebuildProjectionRequest* request,
+    kamgov::v1::RebuildProjectionResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status status = CheckAdmin(*context, "rebuild projections");
+  if (status.ok() && request->name().empty()) {
+    status = InvalidArgument({{"name", "the projection to rebuild"}});
+  }
+  if (status.ok()) status = engine_->Rebuild(request->name());
+  if (status.ok()) {
+    response->set_head_position(engine_->HeadPosition());
+    for (const projections::ProjectionProgress& p : engine_->Status()) {
+      if (p.name == request->name()) response->set_version(p.rebuild_version);
+    }
+    spdlog::info("rebuilding projection {} (version {})", request->name(),
+                 response->version());
+  }
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
 }
 
 void AdminService::RunWorker() {
@@ -48,16 +89,9 @@ grpc::ServerUnaryReactor* AdminService::Backup(
     const kamgov::v1::BackupRequest* request,
     kamgov::v1::BackupResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<std::string> principal = PrincipalOf(*context);
-  if (!principal.ok()) {
-    reactor->Finish(ToGrpcStatus(principal.status()));
-    return reactor;
-  }
-  const std::vector<std::string>& admins = options_.admin_principals;
-  if (!admins.empty() &&
-      std::find(admins.begin(), admins.end(), *principal) == admins.end()) {
-    reactor->Finish(ToGrpcStatus(absl::PermissionDeniedError(
-        "only the server's admin_principals may take backups")));
+  if (absl::Status admitted = CheckAdmin(*context, "take backups");
+      !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));
     return reactor;
   }
   // Frees the slot before answering, so a caller may start the next

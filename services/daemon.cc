@@ -4,8 +4,10 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "projections/registry.h"
 #include "rocksdb/statistics.h"
+#include "services/audit_service.h"
 #include "services/event_stream_service.h"
 #include "services/governance_service.h"
 #include "spdlog/spdlog.h"
@@ -71,10 +73,19 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   daemon->services_.push_back(std::make_unique<EventStreamService>(
       daemon->log_.get(), daemon->hub_.get(), daemon->pool_.get(),
       options.read_limits));
+  daemon->services_.push_back(std::make_unique<AuditService>(
+      daemon->log_.get(), daemon->pool_.get(), daemon->projections_.get(),
+      options.read_limits));
   daemon->backups_ =
       std::make_unique<BackupTaker>(daemon->log_.get(), options.backup);
+  daemon->services_.push_back(std::make_unique<QueryService>(
+      daemon->projections_.get(), daemon->pool_.get(),
+      options.clock_us ? options.clock_us
+                       : [] { return absl::ToUnixMicros(absl::Now()); },
+      options.query_limits));
   daemon->services_.push_back(std::make_unique<AdminService>(
-      daemon->backups_.get(), daemon->metrics_.get(), options.admin));
+      daemon->backups_.get(), daemon->projections_.get(),
+      daemon->metrics_.get(), options.admin));
   daemon->metrics_->Attach(daemon->log_.get(), daemon->hub_.get(),
                            daemon->projections_.get());
   if (!options.metrics_listen.empty()) {

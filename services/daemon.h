@@ -21,6 +21,7 @@
 #include "services/event_stream_service.h"
 #include "services/grpc_server.h"
 #include "services/metrics.h"
+#include "services/query_service.h"
 
 namespace kamgov::services {
 
@@ -55,6 +56,7 @@ struct DaemonOptions {
   // The read models (projections/); their RocksDB lives in data_dir's
   // readmodels/ subdirectory. `path` is set by the daemon.
   projections::EngineOptions projections;
+  QueryLimits query_limits;
   // Before opening the store: restore the newest backup of this directory
   // into data_dir (which must be empty unless restore_overwrite), then
   // verify the restored hash chain.

@@ -19,6 +19,22 @@ int AssignSponsor(const Args& args);
 int ReviewPlan(const Args& args);
 int RaiseEscalation(const Args& args);
 int Backup(const Args& args);
+// Workload (demo.cc).
+int Demo(const Args& args);
+// Read models (query.cc).
+int Portfolio(const Args& args);
+int Coverage(const Args& args);
+int SponsorLoad(const Args& args);
+int Plans(const Args& args);
+int Escalations(const Args& args);
+int SelectionCycle(const Args& args);
+int Projections(const Args& args);
+// Audit (audit.cc).
+int History(const Args& args);
+int AsOf(const Args& args);
+int ChainHead(const Args& args);
+int Verify(const Args& args);
+int Export(const Args& args);
 
 }  // namespace kamgov::cli
 

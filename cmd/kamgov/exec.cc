@@ -49,10 +49,12 @@ ABSL_FLAG(int, plan_version, 1, "review-plan: the plan version reviewed.");
 ABSL_FLAG(std::string, outcome, "APPROVED",
           "review-plan: APPROVED, CHANGES_REQUESTED or REJECTED.");
 ABSL_FLAG(std::string, escalation, "", "raise-escalation: the escalation id.");
-ABSL_FLAG(std::string, category, "RESOURCING",
-          "raise-escalation: the conflict category.");
-ABSL_FLAG(std::string, level, "KEY_ACCOUNT_MANAGER",
-          "raise-escalation: the starting level.");
+ABSL_FLAG(std::string, category, "",
+          "raise-escalation: the conflict category (default RESOURCING); "
+          "escalations: a filter.");
+ABSL_FLAG(std::string, level, "",
+          "raise-escalation: the starting level (default "
+          "KEY_ACCOUNT_MANAGER); escalations: a filter.");
 ABSL_FLAG(std::vector<std::string>, units, {},
           "raise-escalation: the units involved.");
 ABSL_FLAG(std::string, description, "", "raise-escalation: what happened.");
@@ -149,6 +151,10 @@ int Execute(const std::string& name, const std::string& json) {
   return 0;
 }
 
+std::string OrDefault(std::string value, const char* fallback) {
+  return value.empty() ? fallback : value;
+}
+
 std::string Quote(const std::string& s) { return absl::StrCat("\"", s, "\""); }
 
 // "STRATEGIC" -> "PORTFOLIO_CLASS_STRATEGIC": enum values carry their type's
@@ -218,8 +224,10 @@ int RaiseEscalation(const Args&) {
           "description": %s})",
           Quote(absl::GetFlag(FLAGS_escalation)),
           Quote(absl::GetFlag(FLAGS_account)),
-          Enum("ESCALATION_CATEGORY_", absl::GetFlag(FLAGS_category)),
-          Enum("ESCALATION_LEVEL_", absl::GetFlag(FLAGS_level)),
+          Enum("ESCALATION_CATEGORY_",
+               OrDefault(absl::GetFlag(FLAGS_category), "RESOURCING")),
+          Enum("ESCALATION_LEVEL_",
+               OrDefault(absl::GetFlag(FLAGS_level), "KEY_ACCOUNT_MANAGER")),
           absl::StrJoin(units, ","), Quote(absl::GetFlag(FLAGS_description))));
 }
 

@@ -30,7 +30,24 @@ constexpr char kUsage[] =
     "  raise-escalation  --escalation=E --account=A --category=RESOURCING\n"
     "(commands take --as, --rationale, --command_id, --expected_version)\n"
     "  backup    --to=DIR [--keep=N]: online backup, written by the server "
-    "into its DIR";
+    "into its DIR\n"
+    "  portfolio         [--program=P] [--class=STAR]\n"
+    "  coverage          [--program=P] [--manager=M] [--gaps]\n"
+    "  sponsor-load      [--sponsor=S] [--over_limit]\n"
+    "  plans             [--program=P] [--class=C] [--overdue | --missing]\n"
+    "  escalations       [--program=P] [--level=L] [--category=C] [--overdue] "
+    "[--recurrence=account|units]\n"
+    "  selection-cycle   [--program=P] [--superseded]\n"
+    "  projections       status | rebuild NAME (progress on stderr)\n"
+    "(read models take --min_position, --page_size, --page_token)\n"
+    "  history ACCOUNT   every event of it, with who, why and the rules "
+    "(or --escalation=E, --person=P, --program=P, --by=PERSON)\n"
+    "  as-of ACCOUNT     its state at --at=RFC3339 or --position=N "
+    "(or --escalation, --person; --program=P: the portfolio)\n"
+    "  chain-head        the position and hash to pin outside kamgov\n"
+    "  verify            recompute the hash chain [--from=N] [--to=N]\n"
+    "  export            the log for offline verification, to stdout: "
+    "--format=jsonl|csv [--from=N] [--to=N]";
 
 struct Command {
   const char* name;
@@ -46,6 +63,19 @@ constexpr Command kCommands[] = {
     {"review-plan", kamgov::cli::ReviewPlan},
     {"raise-escalation", kamgov::cli::RaiseEscalation},
     {"backup", kamgov::cli::Backup},
+    {"demo", kamgov::cli::Demo},
+    {"portfolio", kamgov::cli::Portfolio},
+    {"coverage", kamgov::cli::Coverage},
+    {"sponsor-load", kamgov::cli::SponsorLoad},
+    {"plans", kamgov::cli::Plans},
+    {"escalations", kamgov::cli::Escalations},
+    {"selection-cycle", kamgov::cli::SelectionCycle},
+    {"projections", kamgov::cli::Projections},
+    {"history", kamgov::cli::History},
+    {"as-of", kamgov::cli::AsOf},
+    {"chain-head", kamgov::cli::ChainHead},
+    {"verify", kamgov::cli::Verify},
+    {"export", kamgov::cli::Export},
 };
 
 }  // namespace

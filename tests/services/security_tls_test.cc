@@ -96,11 +96,20 @@ constexpr Row kMatrix[] = {
     {"kamgov.v1.EventStreamService/ReadStream", "xxxx"},
     {"kamgov.v1.EventStreamService/ReadAll", "xxxx"},
     {"kamgov.v1.EventStreamService/Subscribe", "xx.x"},
+    {"kamgov.v1.QueryService/Portfolio", "xxxx"},
+    {"kamgov.v1.QueryService/Coverage", "xxxx"},
+    {"kamgov.v1.QueryService/SponsorLoad", "xxxx"},
+    {"kamgov.v1.QueryService/PlanCompliance", "xxxx"},
+    {"kamgov.v1.QueryService/Escalations", "xxxx"},
+    {"kamgov.v1.QueryService/SelectionCycle", "xxxx"},
     {"kamgov.v1.QueryService/ProjectionStatus", "xxxx"},
+    {"kamgov.v1.AuditService/History", "..xx"},
+    {"kamgov.v1.AuditService/StateAsOf", "..xx"},
     {"kamgov.v1.AuditService/ChainHead", "..xx"},
     {"kamgov.v1.AuditService/VerifyChain", "..xx"},
     {"kamgov.v1.AuditService/Export", "..xx"},
     {"kamgov.v1.AdminService/Backup", "...x"},
+    {"kamgov.v1.AdminService/RebuildProjection", "...x"},
 };
 
 constexpr char kBootstrap[] = R"pb(
