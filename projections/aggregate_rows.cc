@@ -75,8 +75,12 @@ absl::Status AggregateRows::Flush(RowTx& rows) {
   for (auto& [key, entry] : cache_) {
     if (!entry.dirty) continue;
     rows.Put(key, entry.state->SerializeAsString());
+    entry.dirty = false;
   }
-  cache_.clear();
+  // The written states stay cached: this is the only writer of its rows,
+  // so they stay what the store holds once the batch commits (a failed
+  // batch calls Reset). Bounded crudely, like the writer's head cache.
+  if (cache_.size() > kMaxCached) cache_.clear();
   return absl::OkStatus();
 }
 

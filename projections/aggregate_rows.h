@@ -9,7 +9,7 @@
 // kAccount: Fold() folds each event into the state of every account the
 // event is tagged with and reports each change (before and after), from
 // which the projection updates its index rows. States are cached decoded
-// for the batch and written by Flush().
+// (up to kMaxCached of them) and the changed ones written by Flush().
 //
 // Row layout: "s/<tag>" -> the serialized state (v1::AccountState, ...).
 // Not thread-safe: owned by one projection, called on the engine's runner.
@@ -65,6 +65,8 @@ class AggregateRows {
   absl::Status Flush(RowTx& rows);
   // Forgets everything cached (the batch failed).
   void Reset();
+
+  static constexpr size_t kMaxCached = 100000;
 
   // The row key of an aggregate's state, for queries reading it directly.
   static std::string StateKey(domain::AggregateKind kind, absl::string_view id);

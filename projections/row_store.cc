@@ -29,6 +29,12 @@ absl::StatusOr<std::unique_ptr<RowStore>> RowStore::Open(
   table.block_cache = rocksdb::NewLRUCache(block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Most rows a projection looks up during a build do not exist yet: a
+  // memtable bloom filter answers that without searching the skip list.
+  options.memtable_prefix_bloom_size_ratio = 0.05;
+  options.memtable_whole_key_filtering = true;
+  // Bigger memtables: fewer flushes while a build writes every row anew.
+  options.write_buffer_size = 64 << 20;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
   if (!s.ok()) {

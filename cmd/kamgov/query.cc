@@ -298,7 +298,9 @@ int SponsorLoad(const Args& args) {
                details.empty() ? "-" : absl::StrJoin(details, ", ")});
         }
         PrintTable(rows);
-        std::cout << "(*) no longer holds the sponsor role\n";
+        bool former = false;
+        for (const auto& s : r.sponsors()) former |= !s.active_sponsor();
+        if (former) std::cout << "(*) no longer holds the sponsor role\n";
         PrintFooter(r.position(), r.next_page_token());
       });
 }

@@ -35,8 +35,11 @@ for line in block.splitlines():
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
+DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b")
+
+
 def normalize(lines):
-    return [TIME.sub("<time>", l.rstrip()) for l in lines]
+    return [DATE.sub("<date>", TIME.sub("<time>", l.rstrip())) for l in lines]
 
 
 with socket.socket() as s:
