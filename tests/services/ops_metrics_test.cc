@@ -174,6 +174,22 @@ TEST_F(OpsMetricsTest, CountersMoveWhenCommandsAreIssued) {
   EXPECT_EQ(after.Value("kamgov_writer_queue_depth"), 0);
   EXPECT_EQ(after.Value("kamgov_writer_unsynced_groups"), 0);
   EXPECT_GT(after.Value("kamgov_rocksdb_wal_bytes"), 0);
+
+  // Every read model's lag, and it reaches 0 once the projection caught up.
+  ASSERT_EQ(server_->daemon().projections().Status().size(), 7u);
+  for (const projections::ProjectionProgress& p :
+       server_->daemon().projections().Status()) {
+    const std::string series = absl::StrCat(
+        "kamgov_projection_lag_events{projection=\"", p.name, "\"}");
+    ASSERT_TRUE(server_->daemon()
+                    .projections()
+                    .Read(p.name, head, absl::Now() + absl::Seconds(30))
+                    .ok());
+    EXPECT_EQ(Scrape().Value(series), 0) << series;
+    EXPECT_EQ(Scrape().Value(absl::StrCat(
+                  "kamgov_projection_failed{projection=\"", p.name, "\"}")),
+              0);
+  }
 }
 
 TEST_F(OpsMetricsTest, SubscriptionGaugesFollowAnOpenSubscription) {
