@@ -150,7 +150,9 @@ class ProjectionEngine::Impl {
        std::unique_ptr<RowStore> store)
       : options_(std::move(options)), log_(log), store_(std::move(store)) {}
 
-  absl::Status AddSlot(ProjectionFactory factory);
+  // Registers a projection and loads its generations; a generation ahead
+  // of `log_head` is discarded.
+  absl::Status AddSlot(ProjectionFactory factory, uint64_t log_head);
   void Start(ProjectionEngine* listener);
   void Stop(ProjectionEngine* listener);
   void OnCommitted(std::shared_ptr<const eventstore::CommittedBatch> batch);
@@ -189,8 +191,10 @@ class ProjectionEngine::Impl {
       std::vector<const RecordedEvent*>* events,
       std::vector<std::shared_ptr<const eventstore::CommittedBatch>>* held);
   void Fail(const Target& target, const absl::Status& status);
+  // Writes the slot's generations and drops the rows of `drops`, in one
+  // batch.
   absl::Status PersistMeta(const Slot& slot,
-                           std::optional<keys::Generation> drop);
+                           const std::vector<keys::Generation>& drops);
   keys::Generations GenerationsOf(const Slot& slot) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -209,7 +213,8 @@ class ProjectionEngine::Impl {
   std::thread main_;
 };
 
-absl::Status ProjectionEngine::Impl::AddSlot(ProjectionFactory factory) {
+absl::Status ProjectionEngine::Impl::AddSlot(ProjectionFactory factory,
+                                             uint64_t log_head) {
   auto slot = std::make_unique<Slot>();
   slot->factory = std::move(factory);
   slot->live = slot->factory();
@@ -243,11 +248,6 @@ absl::Status ProjectionEngine::Impl::AddSlot(ProjectionFactory factory) {
       drop = generations.building;
       generations.building.reset();
     }
-    if (generations.serving.version != slot->code_version &&
-        !generations.building.has_value()) {
-      generations.building =
-          keys::Generation{generations.serving.number + 1, slot->code_version};
-    }
   }
   auto checkpoint = [&](uint64_t generation) -> absl::StatusOr<uint64_t> {
     absl::StatusOr<std::optional<std::string>> bytes =
@@ -263,17 +263,45 @@ absl::Status ProjectionEngine::Impl::AddSlot(ProjectionFactory factory) {
   };
   absl::StatusOr<uint64_t> serving = checkpoint(generations.serving.number);
   if (!serving.ok()) return serving.status();
+  std::vector<keys::Generation> drops;
+  if (drop.has_value()) drops.push_back(*drop);
+  // A number no generation of this projection has used.
+  uint64_t unused = generations.serving.number + 1;
+  for (const keys::Generation& g : drops)
+    unused = std::max(unused, g.number + 1);
+  if (generations.building.has_value()) {
+    unused = std::max(unused, generations.building->number + 1);
+  }
+  if (*serving > log_head) {
+    // Rows ahead of the log (a log restored from a backup, or replaced):
+    // they describe events the log does not hold. Start over.
+    drops.push_back(generations.serving);
+    if (generations.building.has_value())
+      drops.push_back(*generations.building);
+    generations.building.reset();
+    generations.serving = {unused, slot->code_version};
+    *serving = 0;
+  }
   slot->serving = {generations.serving, *serving};
   if (generations.building.has_value()) {
     absl::StatusOr<uint64_t> building =
         checkpoint(generations.building->number);
     if (!building.ok()) return building.status();
-    slot->building = Gen{*generations.building, *building};
-    slot->build_started = absl::Now();
+    if (*building > log_head) {
+      drops.push_back(*generations.building);
+      slot->building = Gen{{unused, slot->code_version}, 0};
+    } else {
+      slot->building = Gen{*generations.building, *building};
+    }
+  } else if (generations.serving.version != slot->code_version) {
+    // This code's version has no rows yet: build them; the old version
+    // serves meanwhile.
+    slot->building = Gen{{unused, slot->code_version}, 0};
   }
+  slot->build_started = absl::Now();
   Slot& added = *slot;
   slots_.push_back(std::move(slot));
-  return PersistMeta(added, drop);
+  return PersistMeta(added, drops);
 }
 
 ProjectionEngine::Impl::Slot* ProjectionEngine::Impl::Find(
@@ -293,17 +321,17 @@ keys::Generations ProjectionEngine::Impl::GenerationsOf(
 }
 
 absl::Status ProjectionEngine::Impl::PersistMeta(
-    const Slot& slot, std::optional<keys::Generation> drop) {
+    const Slot& slot, const std::vector<keys::Generation>& drops) {
   rocksdb::WriteBatch batch;
   {
     absl::MutexLock lock(&mu_);
     batch.Put(keys::Meta(slot.name),
               keys::EncodeGenerations(GenerationsOf(slot)));
   }
-  if (drop.has_value()) {
-    const std::string prefix = keys::RowPrefix(slot.name, drop->number);
+  for (const keys::Generation& drop : drops) {
+    const std::string prefix = keys::RowPrefix(slot.name, drop.number);
     batch.DeleteRange(prefix, keys::PrefixEnd(prefix));
-    batch.Delete(keys::Checkpoint(slot.name, drop->number));
+    batch.Delete(keys::Checkpoint(slot.name, drop.number));
   }
   return store_->Write(&batch);
 }
@@ -394,7 +422,7 @@ void ProjectionEngine::Impl::RunMain() {
     }
     for (std::thread& t : finished) t.join();
     for (const auto& [slot, old] : swapped) {
-      absl::Status status = PersistMeta(*slot, old);
+      absl::Status status = PersistMeta(*slot, {old});
       if (!status.ok()) {
         absl::MutexLock lock(&mu_);
         slot->error = status.ToString();
@@ -634,7 +662,9 @@ absl::Status ProjectionEngine::Impl::Rebuild(absl::string_view name) {
     finished = std::move(slot->builder);  // returned, if there was one
   }
   if (finished.joinable()) finished.join();
-  absl::Status persisted = PersistMeta(*slot, failed_build);
+  std::vector<keys::Generation> drops;
+  if (failed_build.has_value()) drops.push_back(*failed_build);
+  absl::Status persisted = PersistMeta(*slot, drops);
   absl::MutexLock lock(&mu_);
   if (!persisted.ok()) {
     slot->build_error = persisted.ToString();
@@ -661,8 +691,9 @@ absl::StatusOr<std::unique_ptr<ProjectionEngine>> ProjectionEngine::Open(
   if (!store.ok()) return store.status();
   auto impl =
       std::make_unique<Impl>(std::move(options), log, *std::move(store));
+  const uint64_t log_head = log->GetChainHead().position;
   for (ProjectionFactory& factory : projections) {
-    absl::Status added = impl->AddSlot(std::move(factory));
+    absl::Status added = impl->AddSlot(std::move(factory), log_head);
     if (!added.ok()) return added;
   }
   return std::unique_ptr<ProjectionEngine>(

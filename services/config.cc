@@ -316,6 +316,45 @@ const std::vector<Setting>& Settings() {
           100000, false, [](Config & c) -> auto& {
             return c.daemon.read_limits.max_page_size;
           }),
+      // queries (read models)
+      Integer(
+          "query_default_page_size", "queries",
+          "Rows per QueryService page when the caller sets no page_size.", 1,
+          100000, false, [](Config & c) -> auto& {
+            return c.daemon.query_limits.default_page_size;
+          }),
+      Integer(
+          "query_max_page_size", "queries",
+          "Largest QueryService page (larger: INVALID_ARGUMENT).", 1, 100000,
+          false, [](Config & c) -> auto& {
+            return c.daemon.query_limits.max_page_size;
+          }),
+      Integer(
+          "query_wait_threads", "queries",
+          "Threads that hold queries waiting for a read model to reach "
+          "their min_position.",
+          1, 256, false, [](Config & c) -> auto& {
+            return c.daemon.query_limits.wait_threads;
+          }),
+      Duration(
+          "query_max_wait", "queries",
+          "The longest a query waits for its min_position, whatever its "
+          "deadline.",
+          absl::Milliseconds(10), absl::Hours(1), false,
+          [](Config & c) -> auto& { return c.daemon.query_limits.max_wait; }),
+      Integer(
+          "projection_batch_events", "queries",
+          "Events a read model applies per batch (one write of its rows "
+          "and checkpoint) while catching up.",
+          1, 1000000, false, [](Config & c) -> auto& {
+            return c.daemon.projections.batch_events;
+          }),
+      Integer(
+          "projection_block_cache_bytes", "queries",
+          "Block cache of the read models' RocksDB.", kMiB, 1024 * kGiB, true,
+          [](Config & c) -> auto& {
+            return c.daemon.projections.block_cache_bytes;
+          }),
       // subscriptions
       Integer(
           "max_subscriptions", "subscriptions",
@@ -507,6 +546,12 @@ absl::Status ValidateConfig(const Config& config) {
     return absl::InvalidArgumentError(
         absl::StrCat("read_default_page_size = ", reads.default_page_size,
                      " exceeds read_max_page_size = ", reads.max_page_size));
+  }
+  const QueryLimits& queries = config.daemon.query_limits;
+  if (queries.default_page_size > queries.max_page_size) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("query_default_page_size = ", queries.default_page_size,
+                     " exceeds query_max_page_size = ", queries.max_page_size));
   }
   return absl::OkStatus();
 }

@@ -6,6 +6,7 @@
 #include "projections/engine.h"
 
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -259,6 +260,27 @@ TEST_F(EngineTest, AVersionBumpRebuildsAndTheOldRowsServeUntilThen) {
   EXPECT_EQ(Row(**rows, "n/a"), "31");
   EXPECT_EQ(engine->Status()[0].version, 2u);
   EXPECT_FALSE(engine->Status()[0].rebuilding);
+}
+
+TEST_F(EngineTest, RowsAheadOfTheLogAreRebuilt) {
+  Append("a", 10);
+  {
+    std::unique_ptr<ProjectionEngine> engine = OpenEngine();
+    ASSERT_TRUE(engine->Read("counting", 10, Soon()).ok());
+  }
+  // The log is replaced by a shorter one (a restore from an older backup).
+  log_.reset();
+  std::filesystem::remove_all(dir_.path() + "/log");
+  OpenLog();
+  Append("a", 2);
+  Append("b", 1);
+  std::unique_ptr<ProjectionEngine> engine = OpenEngine();
+  auto rows = engine->Read("counting", 3, Soon());
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ((*rows)->position(), 3u);
+  EXPECT_EQ(Row(**rows, "n/a"), "2");
+  EXPECT_EQ(Row(**rows, "n/b"), "1");
+  EXPECT_EQ((*rows)->Scan("p/", "", 100)->size(), 3u);
 }
 
 TEST_F(EngineTest, AFailingProjectionStopsAloneAndSaysWhy) {
