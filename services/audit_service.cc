@@ -18,6 +18,7 @@
 #include "proto/status_details.h"
 #include "services/grpc_status.h"
 #include "services/identity.h"
+#include "services/unary_call.h"
 
 namespace kamgov::services {
 namespace {
@@ -419,30 +420,18 @@ grpc::ServerUnaryReactor* AuditService::History(
     grpc::CallbackServerContext* context,
     const kamgov::v1::HistoryRequest* request,
     kamgov::v1::HistoryResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::Status admitted = CheckCall(*context); !admitted.ok()) {
-    reactor->Finish(ToGrpcStatus(admitted));
-    return reactor;
-  }
-  pool_->Schedule([this, context, request, response, reactor] {
-    reactor->Finish(ToGrpcStatus(DoHistory(*context, *request, *response)));
+  return AnswerOnPool(context, pool_, [this, context, request, response] {
+    return DoHistory(*context, *request, *response);
   });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* AuditService::StateAsOf(
     grpc::CallbackServerContext* context,
     const kamgov::v1::StateAsOfRequest* request,
     kamgov::v1::StateAsOfResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::Status admitted = CheckCall(*context); !admitted.ok()) {
-    reactor->Finish(ToGrpcStatus(admitted));
-    return reactor;
-  }
-  pool_->Schedule([this, context, request, response, reactor] {
-    reactor->Finish(ToGrpcStatus(DoStateAsOf(*context, *request, *response)));
+  return AnswerOnPool(context, pool_, [this, context, request, response] {
+    return DoStateAsOf(*context, *request, *response);
   });
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* AuditService::ChainHead(
@@ -466,31 +455,23 @@ grpc::ServerUnaryReactor* AuditService::VerifyChain(
     grpc::CallbackServerContext* context,
     const kamgov::v1::VerifyChainRequest* request,
     kamgov::v1::VerifyChainResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::Status admitted = CheckCall(*context); !admitted.ok()) {
-    reactor->Finish(ToGrpcStatus(admitted));
-    return reactor;
-  }
-  pool_->Schedule([this, request, response, reactor] {
-    absl::Status status = [&]() -> absl::Status {
-      const uint64_t from = std::max<uint64_t>(request->from_position(), 1);
-      if (request->to_position() != 0 && request->to_position() < from) {
-        return InvalidArgument(
-            {{"to_position",
-              "must be 0 (the head) or at least from_position"}});
-      }
-      absl::StatusOr<eventstore::VerifyResult> result =
-          log_->VerifyChain(from, request->to_position());
-      if (!result.ok()) return result.status();
-      response->set_ok(result->ok);
-      response->set_checked(result->checked);
-      response->set_first_bad_position(result->first_bad_position);
-      response->set_problem(result->problem);
-      return absl::OkStatus();
-    }();
-    reactor->Finish(ToGrpcStatus(status));
-  });
-  return reactor;
+  return AnswerOnPool(
+      context, pool_, [this, request, response]() -> absl::Status {
+        const uint64_t from = std::max<uint64_t>(request->from_position(), 1);
+        if (request->to_position() != 0 && request->to_position() < from) {
+          return InvalidArgument(
+              {{"to_position",
+                "must be 0 (the head) or at least from_position"}});
+        }
+        absl::StatusOr<eventstore::VerifyResult> result =
+            log_->VerifyChain(from, request->to_position());
+        if (!result.ok()) return result.status();
+        response->set_ok(result->ok);
+        response->set_checked(result->checked);
+        response->set_first_bad_position(result->first_bad_position);
+        response->set_problem(result->problem);
+        return absl::OkStatus();
+      });
 }
 
 namespace {

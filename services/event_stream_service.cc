@@ -10,6 +10,7 @@
 #include "services/event_conversion.h"
 #include "services/grpc_status.h"
 #include "services/identity.h"
+#include "services/unary_call.h"
 
 namespace kamgov::services {
 namespace {
@@ -158,86 +159,70 @@ grpc::ServerUnaryReactor* EventStreamService::ReadStream(
     grpc::CallbackServerContext* context,
     const kamgov::v1::ReadStreamRequest* request,
     kamgov::v1::ReadStreamResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::Status admitted = CheckCall(*context); !admitted.ok()) {
-    reactor->Finish(ToGrpcStatus(admitted));
-    return reactor;
-  }
-  pool_->Schedule([this, request, response, reactor] {
-    absl::Status status = [&]() -> absl::Status {
-      if (!eventstore::IsValidIdentifier(request->stream_id(), 128)) {
-        return InvalidArgument(
-            {{"stream_id", "1 to 128 characters of A-Z a-z 0-9 . _ : @ -"}});
-      }
-      absl::StatusOr<size_t> limit = PageSize(request->limit());
-      if (!limit.ok()) return limit.status();
-      const bool forward =
-          request->direction() != kamgov::v1::DIRECTION_BACKWARD;
-      uint64_t from =
-          request->has_from_version()
-              ? request->from_version()
-              : (forward ? 0 : std::numeric_limits<uint64_t>::max());
-      absl::StatusOr<std::vector<eventstore::RecordedEvent>> events =
-          log_->ReadStream(request->stream_id(), from,
-                           forward ? eventstore::ReadDirection::kForward
-                                   : eventstore::ReadDirection::kBackward,
-                           *limit, request->include_personal());
-      if (!events.ok()) return events.status();
-      absl::StatusOr<std::optional<uint64_t>> last =
-          log_->StreamVersion(request->stream_id());
-      if (!last.ok()) return last.status();
-      response->set_last_version(
-          last->has_value() ? static_cast<int64_t>(**last) : -1);
-      for (const eventstore::RecordedEvent& event : *events) {
-        ToApiEvent(event, response->add_events());
-      }
-      // A next page exists when this one is full and did not end at the
-      // stream's last (forward) or first (backward) version.
-      if (!events->empty() && events->size() == *limit) {
-        const uint64_t v = events->back().record.stream_version();
-        if (forward && last->has_value() && v < **last) {
-          response->set_next_version(v + 1);
-        } else if (!forward && v > 0) {
-          response->set_next_version(v - 1);
+  return AnswerOnPool(
+      context, pool_, [this, request, response]() -> absl::Status {
+        if (!eventstore::IsValidIdentifier(request->stream_id(), 128)) {
+          return InvalidArgument(
+              {{"stream_id", "1 to 128 characters of A-Z a-z 0-9 . _ : @ -"}});
         }
-      }
-      return absl::OkStatus();
-    }();
-    reactor->Finish(ToGrpcStatus(status));
-  });
-  return reactor;
+        absl::StatusOr<size_t> limit = PageSize(request->limit());
+        if (!limit.ok()) return limit.status();
+        const bool forward =
+            request->direction() != kamgov::v1::DIRECTION_BACKWARD;
+        uint64_t from =
+            request->has_from_version()
+                ? request->from_version()
+                : (forward ? 0 : std::numeric_limits<uint64_t>::max());
+        absl::StatusOr<std::vector<eventstore::RecordedEvent>> events =
+            log_->ReadStream(request->stream_id(), from,
+                             forward ? eventstore::ReadDirection::kForward
+                                     : eventstore::ReadDirection::kBackward,
+                             *limit, request->include_personal());
+        if (!events.ok()) return events.status();
+        absl::StatusOr<std::optional<uint64_t>> last =
+            log_->StreamVersion(request->stream_id());
+        if (!last.ok()) return last.status();
+        response->set_last_version(
+            last->has_value() ? static_cast<int64_t>(**last) : -1);
+        for (const eventstore::RecordedEvent& event : *events) {
+          ToApiEvent(event, response->add_events());
+        }
+        // A next page exists when this one is full and did not end at the
+        // stream's last (forward) or first (backward) version.
+        if (!events->empty() && events->size() == *limit) {
+          const uint64_t v = events->back().record.stream_version();
+          if (forward && last->has_value() && v < **last) {
+            response->set_next_version(v + 1);
+          } else if (!forward && v > 0) {
+            response->set_next_version(v - 1);
+          }
+        }
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* EventStreamService::ReadAll(
     grpc::CallbackServerContext* context,
     const kamgov::v1::ReadAllRequest* request,
     kamgov::v1::ReadAllResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::Status admitted = CheckCall(*context); !admitted.ok()) {
-    reactor->Finish(ToGrpcStatus(admitted));
-    return reactor;
-  }
-  pool_->Schedule([this, request, response, reactor] {
-    absl::Status status = [&]() -> absl::Status {
-      absl::StatusOr<size_t> limit = PageSize(request->limit());
-      if (!limit.ok()) return limit.status();
-      absl::StatusOr<std::vector<eventstore::RecordedEvent>> events =
-          log_->ReadAll(request->after_position(), *limit,
-                        request->include_personal());
-      if (!events.ok()) return events.status();
-      // Read after the page, so the head is never behind an event returned.
-      response->set_head_position(log_->GetChainHead().position);
-      for (const eventstore::RecordedEvent& event : *events) {
-        ToApiEvent(event, response->add_events());
-      }
-      response->set_next_after_position(events->empty()
-                                            ? request->after_position()
-                                            : events->back().position);
-      return absl::OkStatus();
-    }();
-    reactor->Finish(ToGrpcStatus(status));
-  });
-  return reactor;
+  return AnswerOnPool(
+      context, pool_, [this, request, response]() -> absl::Status {
+        absl::StatusOr<size_t> limit = PageSize(request->limit());
+        if (!limit.ok()) return limit.status();
+        absl::StatusOr<std::vector<eventstore::RecordedEvent>> events =
+            log_->ReadAll(request->after_position(), *limit,
+                          request->include_personal());
+        if (!events.ok()) return events.status();
+        // Read after the page, so the head is never behind an event returned.
+        response->set_head_position(log_->GetChainHead().position);
+        for (const eventstore::RecordedEvent& event : *events) {
+          ToApiEvent(event, response->add_events());
+        }
+        response->set_next_after_position(events->empty()
+                                              ? request->after_position()
+                                              : events->back().position);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerWriteReactor<kamgov::v1::SubscribeResponse>*

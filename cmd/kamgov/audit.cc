@@ -26,15 +26,13 @@
 #include "cmd/kamgov/client.h"
 #include "cmd/kamgov/commands.h"
 #include "google/protobuf/text_format.h"
-#include "google/protobuf/util/json_util.h"
 #include "kamgov/v1/audit.grpc.pb.h"
 #include "services/identity.h"
 
-// Shared with other commands: exec.cc (account, escalation, principal),
+// Shared with other commands: exec.cc (account, escalation),
 // tail.cc (from, default "end"), backup.cc (to).
 ABSL_DECLARE_FLAG(std::string, account);
 ABSL_DECLARE_FLAG(std::string, escalation);
-ABSL_DECLARE_FLAG(std::string, principal);
 ABSL_DECLARE_FLAG(std::string, from);
 ABSL_DECLARE_FLAG(std::string, to);
 
@@ -53,21 +51,6 @@ namespace kamgov::cli {
 namespace {
 
 using kamgov::v1::AuditService;
-
-std::unique_ptr<grpc::ClientContext> AuditContext(bool streaming = false) {
-  std::unique_ptr<grpc::ClientContext> context = NewContext(streaming);
-  context->AddMetadata(services::kPrincipalHeader,
-                       absl::GetFlag(FLAGS_principal));
-  return context;
-}
-
-std::string Json(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  return json;
-}
 
 std::string Time(int64_t us) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMicros(us),
@@ -108,7 +91,7 @@ bool ReadSubject(const Args& args, bool allow_by, SubjectFlags* s) {
 
 void PrintEntry(const kamgov::v1::HistoryEntry& e) {
   if (JsonOutput()) {
-    std::cout << Json(e) << "\n";
+    std::cout << ToJson(e) << "\n";
     return;
   }
   const std::string who =
@@ -155,8 +138,7 @@ int History(const Args& args) {
   }
   while (true) {
     kamgov::v1::HistoryResponse response;
-    grpc::Status status =
-        stub->History(AuditContext().get(), request, &response);
+    grpc::Status status = stub->History(NewContext().get(), request, &response);
     if (!status.ok()) return PrintError(status);
     for (const kamgov::v1::HistoryEntry& entry : response.entries()) {
       PrintEntry(entry);
@@ -199,10 +181,10 @@ int AsOf(const Args& args) {
   while (true) {
     kamgov::v1::StateAsOfResponse response;
     grpc::Status status =
-        stub->StateAsOf(AuditContext().get(), request, &response);
+        stub->StateAsOf(NewContext().get(), request, &response);
     if (!status.ok()) return PrintError(status);
     if (JsonOutput()) {
-      std::cout << Json(response) << "\n";
+      std::cout << ToJson(response) << "\n";
     } else {
       if (first) {
         std::cout << absl::StrFormat(
@@ -254,7 +236,7 @@ int AsOf(const Args& args) {
 int ChainHead(const Args&) {
   auto stub = AuditService::NewStub(Connect());
   kamgov::v1::ChainHeadResponse response;
-  grpc::Status status = stub->ChainHead(AuditContext().get(), {}, &response);
+  grpc::Status status = stub->ChainHead(NewContext().get(), {}, &response);
   if (!status.ok()) return PrintError(status);
   const std::string hash = absl::BytesToHexString(response.hash());
   if (JsonOutput()) {
@@ -282,11 +264,11 @@ int Verify(const Args&) {
   auto stub = AuditService::NewStub(Connect());
   kamgov::v1::VerifyChainResponse response;
   // Verifying a long log takes a while: no --timeout deadline.
-  grpc::Status status = stub->VerifyChain(
-      AuditContext(/*streaming=*/true).get(), request, &response);
+  grpc::Status status = stub->VerifyChain(NewContext(/*streaming=*/true).get(),
+                                          request, &response);
   if (!status.ok()) return PrintError(status);
   if (JsonOutput()) {
-    std::cout << Json(response) << "\n";
+    std::cout << ToJson(response) << "\n";
   } else if (response.ok()) {
     std::cout << absl::StrFormat("OK %d events\n", response.checked());
   } else {
@@ -317,7 +299,7 @@ int Export(const Args&) {
   request.set_from_position(from);
   request.set_to_position(to);
   auto stub = AuditService::NewStub(Connect());
-  auto context = AuditContext(/*streaming=*/true);
+  auto context = NewContext(/*streaming=*/true);
   auto reader = stub->Export(context.get(), request);
   kamgov::v1::ExportChunk chunk;
   while (reader->Read(&chunk)) std::cout << chunk.data();

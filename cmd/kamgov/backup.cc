@@ -20,7 +20,6 @@
 #include "kamgov/v1/admin.grpc.pb.h"
 #include "services/identity.h"
 
-ABSL_DECLARE_FLAG(std::string, principal);  // exec.cc
 ABSL_FLAG(std::string, to, "",
           "backup: the destination directory on the server (absolute).");
 ABSL_FLAG(int, keep, 0,
@@ -46,8 +45,6 @@ int Backup(const Args&) {
   auto stub = kamgov::v1::AdminService::NewStub(Connect());
   // No deadline: a first backup of a large store copies all of it.
   auto context = NewContext(/*streaming=*/true);
-  context->AddMetadata(services::kPrincipalHeader,
-                       absl::GetFlag(FLAGS_principal));
   kamgov::v1::BackupResponse response;
   grpc::Status status = stub->Backup(context.get(), request, &response);
   if (!status.ok()) return PrintError(status);

@@ -7,8 +7,10 @@
 #include <iostream>
 
 #include "absl/flags/flag.h"
+#include "google/protobuf/util/json_util.h"
 #include "proto/status_details.h"
 #include "services/grpc_status.h"
+#include "services/identity.h"
 #include "services/tls.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "kamgovd address.");
@@ -20,6 +22,8 @@ ABSL_FLAG(std::string, cacert, "",
 ABSL_FLAG(std::string, cert, "",
           "TLS: this client's certificate (PEM); it names the principal.");
 ABSL_FLAG(std::string, key, "", "TLS: the key (PEM) of --cert.");
+ABSL_FLAG(std::string, principal, "cli:kamgov",
+          "The calling service's identity (development mode only).");
 
 namespace kamgov::cli {
 
@@ -47,7 +51,19 @@ std::unique_ptr<grpc::ClientContext> NewContext(bool streaming) {
     context->set_deadline(
         absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
   }
+  if (const std::string principal = absl::GetFlag(FLAGS_principal);
+      !principal.empty()) {
+    context->AddMetadata(services::kPrincipalHeader, principal);
+  }
   return context;
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
 }
 
 bool JsonOutput() { return absl::GetFlag(FLAGS_output) == "json"; }

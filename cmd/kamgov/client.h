@@ -12,17 +12,24 @@
 
 #include "absl/flags/declare.h"
 #include "absl/time/time.h"
+#include "google/protobuf/message.h"
 
 ABSL_DECLARE_FLAG(std::string, server);
 ABSL_DECLARE_FLAG(std::string, output);
 ABSL_DECLARE_FLAG(absl::Duration, timeout);
+ABSL_DECLARE_FLAG(std::string, principal);
 
 namespace kamgov::cli {
 
 std::shared_ptr<grpc::Channel> Connect();
 
-// A context with the --timeout deadline (none when `streaming`).
+// A context with the --timeout deadline (none when `streaming`) and the
+// development principal header (--principal; ignored by a server with TLS,
+// which takes the principal from the client certificate).
 std::unique_ptr<grpc::ClientContext> NewContext(bool streaming = false);
+
+// A message as one line of JSON, with the .proto field names.
+std::string ToJson(const google::protobuf::Message& message);
 
 bool JsonOutput();
 

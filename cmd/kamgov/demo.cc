@@ -33,8 +33,7 @@
 #include "cmd/kamgov/client.h"
 #include "cmd/kamgov/commands.h"
 
-ABSL_DECLARE_FLAG(std::string, as);         // exec.cc
-ABSL_DECLARE_FLAG(std::string, principal);  // exec.cc
+ABSL_DECLARE_FLAG(std::string, as);  // exec.cc
 
 ABSL_FLAG(std::string, profile, "primum",
           "demo: the organization's shape, primum (a 60-person firm) or "

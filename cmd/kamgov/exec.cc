@@ -28,8 +28,6 @@
 #include "services/identity.h"
 
 ABSL_FLAG(std::string, json, "{}", "exec: the command as JSON.");
-ABSL_FLAG(std::string, principal, "cli:kamgov",
-          "The calling service's identity (development mode only).");
 ABSL_FLAG(std::string, as, "", "The acting person (a registered person id).");
 ABSL_FLAG(std::string, rationale, "", "Why: required on every decision.");
 ABSL_FLAG(std::string, command_id, "",
@@ -119,8 +117,6 @@ int Execute(const std::string& name, const std::string& json) {
 
   auto stub = kamgov::v1::GovernanceService::NewStub(Connect());
   auto context = NewContext();
-  context->AddMetadata(services::kPrincipalHeader,
-                       absl::GetFlag(FLAGS_principal));
   kamgov::v1::CommandResult result;
   grpc::Status status = stub->Execute(context.get(), request, &result);
   if (!status.ok()) {
@@ -134,11 +130,7 @@ int Execute(const std::string& name, const std::string& json) {
     return PrintError(status);
   }
   if (JsonOutput()) {
-    std::string out;
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = true;
-    (void)google::protobuf::util::MessageToJsonString(result, &out, options);
-    std::cout << out << "\n";
+    std::cout << ToJson(result) << "\n";
   } else {
     std::cout << absl::StrFormat("%s %s at position %d", name,
                                  result.replayed() ? "replayed" : "recorded",

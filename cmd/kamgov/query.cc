@@ -18,14 +18,12 @@
 #include "cmd/kamgov/client.h"
 #include "cmd/kamgov/commands.h"
 #include "domain/days.h"
-#include "google/protobuf/util/json_util.h"
 #include "kamgov/v1/admin.grpc.pb.h"
 #include "kamgov/v1/query.grpc.pb.h"
 #include "services/identity.h"
 
-// Shared with other commands: exec.cc (principal, sponsor, level,
+// Shared with other commands: exec.cc (sponsor, level,
 // category), audit.cc (program).
-ABSL_DECLARE_FLAG(std::string, principal);
 ABSL_DECLARE_FLAG(std::string, sponsor);
 ABSL_DECLARE_FLAG(std::string, level);
 ABSL_DECLARE_FLAG(std::string, category);
@@ -58,21 +56,6 @@ namespace kamgov::cli {
 namespace {
 
 using kamgov::v1::QueryService;
-
-std::unique_ptr<grpc::ClientContext> QueryContext() {
-  std::unique_ptr<grpc::ClientContext> context = NewContext();
-  context->AddMetadata(services::kPrincipalHeader,
-                       absl::GetFlag(FLAGS_principal));
-  return context;
-}
-
-std::string Json(const google::protobuf::Message& message) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  return json;
-}
 
 // An enum value by its name, with or without the type's prefix, any case
 // ("star", "PORTFOLIO_CLASS_STAR"); 0 for "". False when unknown.
@@ -144,12 +127,12 @@ void SetPaging(Request& request) {
 template <typename Request, typename Response, typename Method, typename Table>
 int Run(Method method, const Request& request, Table table) {
   auto stub = QueryService::NewStub(Connect());
-  auto context = QueryContext();
+  auto context = NewContext();
   Response response;
   grpc::Status status = ((*stub).*method)(context.get(), request, &response);
   if (!status.ok()) return PrintError(status);
   if (JsonOutput()) {
-    std::cout << Json(response) << "\n";
+    std::cout << ToJson(response) << "\n";
   } else {
     table(response);
   }
@@ -521,7 +504,7 @@ int ProjectionsRebuild(const std::string& name) {
   request.set_name(name);
   v1::RebuildProjectionResponse started;
   {
-    auto context = QueryContext();
+    auto context = NewContext();
     grpc::Status status = v1::AdminService::NewStub(channel)->RebuildProjection(
         context.get(), request, &started);
     if (!status.ok()) return PrintError(status);
@@ -531,7 +514,7 @@ int ProjectionsRebuild(const std::string& name) {
   // Polls the status until the new generation serves at the head seen when
   // the rebuild started.
   while (true) {
-    auto context = QueryContext();
+    auto context = NewContext();
     v1::ProjectionStatusResponse status;
     grpc::Status called = stub->ProjectionStatus(
         context.get(), v1::ProjectionStatusRequest(), &status);
@@ -553,7 +536,7 @@ int ProjectionsRebuild(const std::string& name) {
       DrawBar(name, target, target, seconds > 0 ? target / seconds : 0);
       std::cerr << "\n";
       if (JsonOutput())
-        std::cout << Json(*p) << "\n";
+        std::cout << ToJson(*p) << "\n";
       else
         std::cout << name << " v" << p->version() << " serving at "
                   << p->position() << "\n";

@@ -12,7 +12,6 @@
 #include "absl/time/time.h"
 #include "cmd/kamgov/client.h"
 #include "cmd/kamgov/commands.h"
-#include "google/protobuf/util/json_util.h"
 #include "kamgov/v1/event_stream.grpc.pb.h"
 
 ABSL_FLAG(std::string, from, "end",
@@ -31,11 +30,7 @@ namespace {
 
 void PrintEvent(const kamgov::v1::Event& event) {
   if (JsonOutput()) {
-    std::string json;
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = true;
-    (void)google::protobuf::util::MessageToJsonString(event, &json, options);
-    std::cout << json << "\n";
+    std::cout << ToJson(event) << "\n";
     return;
   }
   const kamgov::v1::EventRecord& r = event.record();
