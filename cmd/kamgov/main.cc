@@ -31,6 +31,8 @@ constexpr char kUsage[] =
     "(commands take --as, --rationale, --command_id, --expected_version)\n"
     "  backup    --to=DIR [--keep=N]: online backup, written by the server "
     "into its DIR\n"
+    "  demo      load a demo organization: --profile=primum|global-matrix "
+    "[--accounts=N] [--seed=S]\n"
     "  portfolio         [--program=P] [--class=STAR]\n"
     "  coverage          [--program=P] [--manager=M] [--gaps]\n"
     "  sponsor-load      [--sponsor=S] [--over_limit]\n"
