@@ -116,6 +116,8 @@ class GroupCommitWriter {
   // Fails with ABORTED, INVALID_ARGUMENT or an I/O error; OK to accept.
   absl::Status CheckExpected(const Group& group, const StreamAppend& stream);
   std::string NewEventId();
+  // A fresh random salt for a personal part.
+  std::string NewSalt();
 
   RocksDb* const db_;
   const WriterOptions options_;
@@ -141,6 +143,10 @@ class GroupCommitWriter {
   int64_t last_recorded_at_us_;
   absl::flat_hash_map<std::string, uint64_t> next_version_cache_;
   absl::BitGen bitgen_;
+  // Random bytes for salts, drawn from OpenSSL in blocks: one RAND_bytes
+  // call per salt cost more than the rest of building an event.
+  std::string salt_pool_;
+  size_t salt_pool_used_ = 0;
 
   std::thread thread_;
   std::thread syncer_;

@@ -1,8 +1,11 @@
 #include "eventstore/rocks_db.h"
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "eventstore/format.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
@@ -14,9 +17,42 @@ constexpr const char* kCfNames[kCfCount] = {
     format::kHeadsCf,    format::kTagsCf,   format::kCommandsCf,
     format::kPersonalCf, format::kMetaCf};
 
+// The bytes of an index key up to and including its 0x00 separator: the
+// stream of a `streams` key, the tag of a `tags` key (format.h). Used only as
+// a memtable insert hint, never for reads or on disk.
+class UpToSeparator final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "kamgov.UpToSeparator"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* zero = memchr(key.data(), '\0', key.size());
+    return {
+        key.data(),
+        static_cast<size_t>(static_cast<const char*>(zero) - key.data()) + 1};
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return memchr(key.data(), '\0', key.size()) != nullptr;
+  }
+};
+
 rocksdb::ColumnFamilyOptions CfOptions(Cf which,
                                        std::shared_ptr<rocksdb::Cache> cache) {
   rocksdb::ColumnFamilyOptions options;
+  // A group inserts one key per stream and per tag it touches, scattered
+  // over the memtable's skip list; each would search it from the top. Keys
+  // of one stream or tag arrive in order, so a per-prefix insert hint turns
+  // most of these into short local searches (the writer is the only
+  // inserter, as the hint requires: no concurrent memtable writes).
+  if (which == Cf::kStreams || which == Cf::kTags) {
+    static const std::shared_ptr<const rocksdb::SliceTransform> kHint =
+        std::make_shared<UpToSeparator>();
+    options.memtable_insert_with_hint_prefix_extractor = kHint;
+  }
+  // Every command looks up its id, and nearly all are new: a memtable bloom
+  // filter answers "absent" without searching the skip list.
+  if (which == Cf::kCommands) {
+    options.memtable_prefix_bloom_size_ratio = 0.02;
+    options.memtable_whole_key_filtering = true;
+  }
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = std::move(cache);
   // Point lookups (heads, commands, personal, stream index) skip SST files
@@ -49,6 +85,10 @@ absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
+  // One writer thread (group_commit_writer.h) batches every append, so
+  // RocksDB never has parallel memtable writers; the insert hints above
+  // require this.
+  db_options.allow_concurrent_memtable_write = false;
   db_options.statistics = options.statistics;
   if (options.env != nullptr) db_options.env = options.env;
 
@@ -102,6 +142,15 @@ RocksDb::~RocksDb() {
   // every acknowledged write was synced already.
   if (!write_failed_.load(std::memory_order_acquire)) {
     db_->FlushWAL(/*sync=*/true).PermitUncheckedError();
+    // Memtables flushed now are not replayed from the WAL at the next open:
+    // a clean restart is ready in milliseconds instead of seconds.
+    std::vector<rocksdb::ColumnFamilyHandle*> families;
+    for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+      if (handle != nullptr) families.push_back(handle);
+    }
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    db_->Flush(flush, families).PermitUncheckedError();
   }
   for (rocksdb::ColumnFamilyHandle* handle : handles_) {
     if (handle != nullptr) {
