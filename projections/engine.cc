@@ -407,6 +407,9 @@ void ProjectionEngine::Impl::RunMain() {
           swapped.emplace_back(slot.get(), slot->serving.id);
           slot->serving = *slot->building;
           slot->building.reset();
+          // A fresh instance: the old one may cache decoded states of the
+          // generation it applied to, which are not the new one's.
+          slot->live = slot->factory();
           slot->handover = false;
           slot->error.clear();
           if (slot->builder.joinable()) {
