@@ -145,7 +145,8 @@ TEST(ProjectionCrashTest, KillsDuringCatchUpEndEqualToACleanRebuild) {
     }
     if (mid_way > 0) break;
     if (all_done) {
-      opened = Opened();
+      opened.engine.reset();  // before the log it listens to
+      opened.log.reset();
       std::filesystem::remove_all(dir.path() + "/readmodels");
       delay = delay * 0.6;
     } else {
