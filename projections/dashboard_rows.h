@@ -145,6 +145,19 @@ class DashboardProjection : public Projection {
 
   Counters& counters() { return counters_; }
 
+  // The usual OnChange: `derive` turns a State into its rows and counter
+  // keys ({.rows, .counters}); the rows and counts of the state before the
+  // change are replaced by those of the state after it.
+  template <typename State, typename Derive>
+  absl::Status ReplaceDerived(const AggregateChange& change, RowTx& rows,
+                              Derive derive) {
+    const auto before = derive(static_cast<const State&>(*change.before));
+    const auto after = derive(static_cast<const State&>(*change.after));
+    ReplaceRows(before.rows, after.rows, rows);
+    counters_.Move(before.counters, after.counters);
+    return absl::OkStatus();
+  }
+
  private:
   AggregateRows aggregates_;
   AggregateRows programs_;

@@ -104,13 +104,7 @@ PlanComplianceProjection::PlanComplianceProjection()
 
 absl::Status PlanComplianceProjection::OnChange(const AggregateChange& change,
                                                 RowTx& rows) {
-  const Derived before =
-      Derive(static_cast<const v1::AccountState&>(*change.before));
-  const Derived after =
-      Derive(static_cast<const v1::AccountState&>(*change.after));
-  ReplaceRows(before.rows, after.rows, rows);
-  counters().Move(before.counters, after.counters);
-  return absl::OkStatus();
+  return ReplaceDerived<v1::AccountState>(change, rows, &Derive);
 }
 
 absl::StatusOr<v1::PlanComplianceResponse> QueryPlanCompliance(

@@ -59,13 +59,7 @@ SelectionCycleProjection::SelectionCycleProjection()
 
 absl::Status SelectionCycleProjection::OnChange(const AggregateChange& change,
                                                 RowTx& rows) {
-  const Derived before =
-      Derive(static_cast<const v1::AccountState&>(*change.before));
-  const Derived after =
-      Derive(static_cast<const v1::AccountState&>(*change.after));
-  ReplaceRows(before.rows, after.rows, rows);
-  counters().Move(before.counters, after.counters);
-  return absl::OkStatus();
+  return ReplaceDerived<v1::AccountState>(change, rows, &Derive);
 }
 
 absl::StatusOr<v1::SelectionCycleResponse> QuerySelectionCycle(
