@@ -137,10 +137,8 @@ absl::Status CommandsScenario::Run(const ScenarioContext& context) {
   params.persons = absl::GetFlag(FLAGS_commands_persons);
   params.programs = absl::GetFlag(FLAGS_commands_programs);
   params.seed = absl::GetFlag(FLAGS_commands_seed);
-  absl::StatusOr<workload::Profile> profile = workload::MakeProfile(params);
-  if (!profile.ok()) return profile.status();
   absl::StatusOr<std::unique_ptr<workload::Generator>> generator =
-      workload::Generator::Create(*std::move(profile));
+      workload::Generator::Create(params);
   if (!generator.ok()) return generator.status();
   workload::Generator& gen = **generator;
 

@@ -241,10 +241,8 @@ absl::Status ScaleScenario::Run(const ScenarioContext& context) {
   params.name = absl::GetFlag(FLAGS_scale_profile);
   params.accounts = absl::GetFlag(FLAGS_scale_accounts);
   params.seed = absl::GetFlag(FLAGS_scale_seed);
-  absl::StatusOr<workload::Profile> profile = workload::MakeProfile(params);
-  if (!profile.ok()) return profile.status();
   absl::StatusOr<std::unique_ptr<workload::Generator>> generator =
-      workload::Generator::Create(*std::move(profile));
+      workload::Generator::Create(params);
   if (!generator.ok()) return generator.status();
   workload::Generator& gen = **generator;
 

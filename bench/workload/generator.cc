@@ -1086,6 +1086,13 @@ struct Generator::Model {
 };
 
 absl::StatusOr<std::unique_ptr<Generator>> Generator::Create(
+    const ProfileParams& params, GeneratorOptions options) {
+  absl::StatusOr<Profile> profile = MakeProfile(params);
+  if (!profile.ok()) return profile.status();
+  return Create(*std::move(profile), std::move(options));
+}
+
+absl::StatusOr<std::unique_ptr<Generator>> Generator::Create(
     Profile profile, GeneratorOptions options) {
   auto model = std::make_unique<Model>();
   if (options.command_id_prefix.empty()) {

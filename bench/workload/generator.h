@@ -95,6 +95,10 @@ class Generator {
  public:
   static absl::StatusOr<std::unique_ptr<Generator>> Create(
       Profile profile, GeneratorOptions options = {});
+  // The same from parameters (MakeProfile): INVALID_ARGUMENT for ones no
+  // profile accepts.
+  static absl::StatusOr<std::unique_ptr<Generator>> Create(
+      const ProfileParams& params, GeneratorOptions options = {});
   ~Generator();
   Generator(const Generator&) = delete;
   Generator& operator=(const Generator&) = delete;

@@ -26,12 +26,10 @@ constexpr int64_t kDay = 20000;  // a fixed "today" for pure generator tests
 
 std::unique_ptr<Generator> MakeGenerator(ProfileParams params,
                                          int64_t today = kDay) {
-  absl::StatusOr<Profile> profile = MakeProfile(params);
-  EXPECT_TRUE(profile.ok()) << profile.status();
   GeneratorOptions options;
   options.today_day = today;
   absl::StatusOr<std::unique_ptr<Generator>> g =
-      Generator::Create(*std::move(profile), options);
+      Generator::Create(params, options);
   EXPECT_TRUE(g.ok()) << g.status();
   return *std::move(g);
 }

@@ -92,17 +92,11 @@ int Demo(const Args& args) {
   params.persons = absl::GetFlag(FLAGS_persons);
   params.programs = absl::GetFlag(FLAGS_programs);
   params.seed = absl::GetFlag(FLAGS_seed);
-  absl::StatusOr<bench::workload::Profile> profile =
-      bench::workload::MakeProfile(params);
-  if (!profile.ok()) {
-    std::cerr << "error: " << profile.status().message() << "\n";
-    return 2;
-  }
   bench::workload::GeneratorOptions options;
   options.admin_person = absl::GetFlag(FLAGS_as);
   options.id_prefix = absl::GetFlag(FLAGS_id_prefix);
   absl::StatusOr<std::unique_ptr<bench::workload::Generator>> generator =
-      bench::workload::Generator::Create(*std::move(profile), options);
+      bench::workload::Generator::Create(params, options);
   if (!generator.ok()) {
     std::cerr << "error: " << generator.status().message() << "\n";
     return 2;

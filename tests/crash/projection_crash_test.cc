@@ -48,10 +48,7 @@ uint64_t FillLog(const std::string& data_dir) {
   params.name = "global-matrix";
   params.accounts = 200;
   params.seed = 7;
-  auto profile = bench::workload::MakeProfile(params);
-  EXPECT_TRUE(profile.ok()) << profile.status();
-  if (!profile.ok()) return 0;
-  auto generator = bench::workload::Generator::Create(*profile);
+  auto generator = bench::workload::Generator::Create(params);
   EXPECT_TRUE(generator.ok()) << generator.status();
   if (!generator.ok()) return 0;
   bench::workload::ProcessorExecutor executor(&(*daemon)->processor(),
