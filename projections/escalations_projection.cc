@@ -78,13 +78,11 @@ EscalationsProjection::EscalationsProjection()
 
 absl::Status EscalationsProjection::OnChange(const AggregateChange& change,
                                              RowTx& rows) {
-  const auto& before = static_cast<const v1::EscalationState&>(*change.before);
+  absl::Status replaced =
+      ReplaceDerived<v1::EscalationState>(change, rows, &Derive);
+  if (!replaced.ok()) return replaced;
   const auto& after = static_cast<const v1::EscalationState&>(*change.after);
-  const Derived old_rows = Derive(before);
-  const Derived new_rows = Derive(after);
-  ReplaceRows(old_rows.rows, new_rows.rows, rows);
-  counters().Move(old_rows.counters, new_rows.counters);
-  if (!Exists(before) && Exists(after)) {
+  if (!Exists(*change.before) && Exists(after)) {
     counters().Move({}, RecurrenceKeys(after));
   }
   return absl::OkStatus();
