@@ -30,6 +30,8 @@ absl::StatusOr<AggregateRows::Entry*> AggregateRows::Load(AggregateKind kind,
   std::string key = StateKey(kind, id);
   if (auto it = cache_.find(key); it != cache_.end()) return &it->second;
   Entry entry;
+  entry.kind = kind;
+  entry.id = std::string(id);
   entry.state = domain::NewState(kind);
   absl::StatusOr<std::optional<std::string>> stored = rows.Get(key);
   if (!stored.ok()) return stored.status();
@@ -40,27 +42,38 @@ absl::StatusOr<AggregateRows::Entry*> AggregateRows::Load(AggregateKind kind,
   return &(cache_[std::move(key)] = std::move(entry));
 }
 
-absl::StatusOr<std::vector<AggregateChange>> AggregateRows::Fold(
-    const eventstore::RecordedEvent& event, RowTx& rows) {
-  std::vector<AggregateChange> changes;
+absl::Status AggregateRows::Fold(const eventstore::RecordedEvent& event,
+                                 RowTx& rows) {
   for (const std::string& tag : event.record.tags()) {
     std::optional<domain::AggregateRef> ref = domain::ParseTag(tag);
     if (!ref.has_value() ||
         std::find(kinds_.begin(), kinds_.end(), ref->kind) == kinds_.end()) {
       continue;
     }
-    absl::StatusOr<Entry*> entry = Load(ref->kind, ref->id, rows);
-    if (!entry.ok()) return entry.status();
-    std::unique_ptr<google::protobuf::Message> before((*entry)->state->New());
-    before->CopyFrom(*(*entry)->state);
+    absl::StatusOr<Entry*> loaded = Load(ref->kind, ref->id, rows);
+    if (!loaded.ok()) return loaded.status();
+    Entry& entry = **loaded;
+    if (entry.before == nullptr) {
+      entry.before.reset(entry.state->New());
+      entry.before->CopyFrom(*entry.state);
+      changed_.push_back(&entry);
+    }
     absl::Status evolved = domain::EvolveState(
-        ref->kind, *(*entry)->state, event.record.type(), event.record.main());
+        ref->kind, *entry.state, event.record.type(), event.record.main());
     if (!evolved.ok()) return evolved;
-    (*entry)->dirty = true;
-    changes.push_back(AggregateChange{ref->kind, std::move(ref->id),
-                                      std::move(before),
-                                      (*entry)->state.get()});
+    entry.dirty = true;
   }
+  return absl::OkStatus();
+}
+
+std::vector<AggregateChange> AggregateRows::TakeChanges() {
+  std::vector<AggregateChange> changes;
+  changes.reserve(changed_.size());
+  for (Entry* entry : changed_) {
+    changes.push_back(AggregateChange{
+        entry->kind, entry->id, std::move(entry->before), entry->state.get()});
+  }
+  changed_.clear();
   return changes;
 }
 
@@ -80,10 +93,16 @@ absl::Status AggregateRows::Flush(RowTx& rows) {
   // The written states stay cached: this is the only writer of its rows,
   // so they stay what the store holds once the batch commits (a failed
   // batch calls Reset). Bounded crudely, like the writer's head cache.
-  if (cache_.size() > kMaxCached) cache_.clear();
+  if (cache_.size() > kMaxCached) {
+    cache_.clear();
+    changed_.clear();
+  }
   return absl::OkStatus();
 }
 
-void AggregateRows::Reset() { cache_.clear(); }
+void AggregateRows::Reset() {
+  cache_.clear();
+  changed_.clear();
+}
 
 }  // namespace kamgov::projections

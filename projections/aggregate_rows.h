@@ -7,9 +7,13 @@
 //
 // A projection that needs, say, account states keeps an AggregateRows for
 // kAccount: Fold() folds each event into the state of every account the
-// event is tagged with and reports each change (before and after), from
-// which the projection updates its index rows. States are cached decoded
-// (up to kMaxCached of them) and the changed ones written by Flush().
+// event is tagged with; TakeChanges() then reports each aggregate changed
+// since the last call once, as its state then and now, from which the
+// projection updates its index rows. A batch of events thus costs one
+// index update per aggregate it touched, not one per event: rows derived
+// from states compose (replacing s0's rows by s1's, then s1's by s2's,
+// leaves s2's). States are cached decoded (up to kMaxCached of them) and
+// the changed ones written by Flush().
 //
 // Row layout: "s/<tag>" -> the serialized state (v1::AccountState, ...).
 // Not thread-safe: owned by one projection, called on the engine's runner.
@@ -18,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -30,11 +34,12 @@
 
 namespace kamgov::projections {
 
-// One aggregate's state before and after an event folded into it (which may
-// have left it unchanged: Evolve ignores what it has no use for). `before`
-// is a default (empty) state when the aggregate did not exist yet; an
-// aggregate exists once its id field is set (see Exists()). `after` stays
-// valid until the next Fold, Find, Flush or Reset.
+// One aggregate's state before and after the events folded into it since
+// the last TakeChanges (which may have left it unchanged: Evolve ignores
+// what it has no use for). `before` is a default (empty) state when the
+// aggregate did not exist yet; an aggregate exists once its id field is set
+// (see Exists()). `after` stays valid until the next Fold, Find, Flush or
+// Reset.
 struct AggregateChange {
   domain::AggregateKind kind;
   std::string id;
@@ -50,11 +55,14 @@ class AggregateRows {
   // Folds the kinds listed; other tags are ignored.
   explicit AggregateRows(std::vector<domain::AggregateKind> kinds);
 
-  // Folds `event` into every tagged aggregate of the folded kinds and
-  // returns one change per aggregate, in tag order. Errors: DATA_LOSS (a stored
-  // state or the payload does not parse), storage errors from `rows`.
-  absl::StatusOr<std::vector<AggregateChange>> Fold(
-      const eventstore::RecordedEvent& event, RowTx& rows);
+  // Folds `event` into every tagged aggregate of the folded kinds. Errors:
+  // DATA_LOSS (a stored state or the payload does not parse), storage
+  // errors from `rows`.
+  absl::Status Fold(const eventstore::RecordedEvent& event, RowTx& rows);
+
+  // One change per aggregate folded since the last call, in the order they
+  // were first folded.
+  std::vector<AggregateChange> TakeChanges();
 
   // The current state of an aggregate of a folded kind; nullptr when it
   // does not exist.
@@ -73,15 +81,22 @@ class AggregateRows {
 
  private:
   struct Entry {
+    domain::AggregateKind kind;
+    std::string id;
     std::unique_ptr<google::protobuf::Message> state;
+    // The state at the first Fold since the last TakeChanges; null when
+    // none since.
+    std::unique_ptr<google::protobuf::Message> before;
     bool dirty = false;
   };
   absl::StatusOr<Entry*> Load(domain::AggregateKind kind, absl::string_view id,
                               RowTx& rows);
 
   std::vector<domain::AggregateKind> kinds_;
-  // Keyed by the state row key.
-  absl::flat_hash_map<std::string, Entry> cache_;
+  // Keyed by the state row key. Node-based: `changed_` points into it.
+  absl::node_hash_map<std::string, Entry> cache_;
+  // The entries with a `before`, in the order they got it.
+  std::vector<Entry*> changed_;
 };
 
 // Parses a stored state row into M. DATA_LOSS when it does not parse.

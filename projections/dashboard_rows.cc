@@ -151,22 +151,21 @@ absl::Status DashboardProjection::Apply(const eventstore::RecordedEvent& event,
                                         RowTx& rows) {
   const std::string& type = event.record.type();
   if (IsProgramStreamType(type)) {
-    absl::StatusOr<std::vector<AggregateChange>> changed =
-        programs_.Fold(event, rows);
-    if (!changed.ok()) return changed.status();
+    absl::Status folded = programs_.Fold(event, rows);
+    if (!folded.ok()) return folded;
   }
   if (!types_.contains(type)) return absl::OkStatus();
-  absl::StatusOr<std::vector<AggregateChange>> changes =
-      aggregates_.Fold(event, rows);
-  if (!changes.ok()) return changes.status();
-  for (const AggregateChange& change : *changes) {
-    absl::Status status = OnChange(change, rows);
-    if (!status.ok()) return status;
-  }
-  return absl::OkStatus();
+  return aggregates_.Fold(event, rows);
 }
 
 absl::Status DashboardProjection::Flush(RowTx& rows) {
+  // Once per aggregate the batch changed (aggregate_rows.h says why that
+  // equals once per event).
+  for (const AggregateChange& change : aggregates_.TakeChanges()) {
+    absl::Status status = OnChange(change, rows);
+    if (!status.ok()) return status;
+  }
+  programs_.TakeChanges();  // queries read program states, not changes
   absl::Status status = programs_.Flush(rows);
   if (status.ok()) status = aggregates_.Flush(rows);
   if (status.ok()) status = counters_.Flush(rows);

@@ -7,9 +7,12 @@
 //
 // Write side. A DashboardProjection folds the events it lists into
 // aggregate states (AggregateRows, i.e. the domain's own Evolve) and, for
-// each aggregate an event changed, turns the states before and after into
-// index rows and counter deltas: the rows of `before` that `after` no
-// longer has are deleted, new or changed ones are written (ReplaceRows).
+// each aggregate a batch of events changed, turns the states before and
+// after the batch into index rows and counter deltas: the rows of `before`
+// that `after` no longer has are deleted, new or changed ones are written
+// (ReplaceRows). So rows and counters must derive from the states alone,
+// never from the events between them: then any cut of the log into
+// batches gives the same rows.
 // Programs are folded from their own stream only (ProgramEstablished,
 // ProgramPolicySet, criteria and cycles), never from their accounts'
 // events: that would rewrite a state listing every key account of the
@@ -139,8 +142,9 @@ class DashboardProjection : public Projection {
  protected:
   DashboardProjection(std::vector<domain::AggregateKind> kinds, TypeSet types);
 
-  // One aggregate of a folded kind changed. Programs' changes are not
-  // reported: queries read program states directly (LoadPrograms).
+  // One aggregate of a folded kind changed during the batch (called from
+  // Flush). Programs' changes are not reported: queries read program
+  // states directly (LoadPrograms).
   virtual absl::Status OnChange(const AggregateChange& change, RowTx& rows) = 0;
 
   Counters& counters() { return counters_; }
