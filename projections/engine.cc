@@ -18,6 +18,10 @@ namespace {
 
 using eventstore::RecordedEvent;
 
+// Batches at least this big (a runner catching up) are applied by two
+// threads.
+constexpr size_t kParallelBatchEvents = 256;
+
 // The row changes of one engine batch, across every projection in it, kept
 // in memory (reads see them) until Commit writes them as one WriteBatch. A
 // row rewritten by many events of the batch is written once.
@@ -184,6 +188,11 @@ class ProjectionEngine::Impl {
   // batch_events) and commits rows and checkpoints; on failure records the
   // error on the target at fault. Returns the number of events read.
   size_t RunBatch(std::vector<Target>& targets, bool use_live);
+  // Applies `events` to `targets` and commits their rows and checkpoints in
+  // one write; false (the error recorded on the target at fault, nothing
+  // written) when that fails.
+  bool ApplyAndCommit(const std::vector<Target*>& targets,
+                      const std::vector<const RecordedEvent*>& events);
   // Events after `after`, from the commit notifications when they reach
   // that far back, else from the log.
   absl::Status NextEvents(
@@ -511,54 +520,86 @@ size_t ProjectionEngine::Impl::RunBatch(std::vector<Target>& targets,
   }
   if (events.empty()) return 0;
 
+  // Catching up, the projections share the batch's events but nothing else:
+  // two threads each apply and commit half of them (a core each on the
+  // machines this is measured on). Live batches are too small to pay for
+  // the hand-off.
+  std::vector<Target*> first, second;
+  const bool split =
+      targets.size() > 1 && events.size() >= kParallelBatchEvents;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    (split && i % 2 == 1 ? second : first).push_back(&targets[i]);
+  }
+  bool second_committed = false;
+  std::thread helper;
+  if (!second.empty()) {
+    helper =
+        std::thread([&] { second_committed = ApplyAndCommit(second, events); });
+  }
+  const bool first_committed = ApplyAndCommit(first, events);
+  if (helper.joinable()) helper.join();
+  if (!first_committed && !second_committed) return 0;
+
+  const uint64_t last = events.back()->position;
+  absl::MutexLock lock(&mu_);
+  for (auto [group, committed] : {std::pair(&first, first_committed),
+                                  std::pair(&second, second_committed)}) {
+    if (!committed) continue;
+    for (const Target* t : *group) {
+      Gen* gen = t->building
+                     ? (t->slot->building ? &*t->slot->building : nullptr)
+                     : &t->slot->serving;
+      if (gen != nullptr && gen->id.number == t->generation) {
+        gen->checkpoint = last;
+      }
+    }
+  }
+  return events.size();
+}
+
+bool ProjectionEngine::Impl::ApplyAndCommit(
+    const std::vector<Target*>& targets,
+    const std::vector<const RecordedEvent*>& events) {
   BatchTx tx(store_.get());
   std::vector<GenerationTx> views;
   views.reserve(targets.size());
-  for (const Target& t : targets) {
-    views.emplace_back(&tx, keys::RowPrefix(t.slot->name, t.generation));
+  for (const Target* t : targets) {
+    views.emplace_back(&tx, keys::RowPrefix(t->slot->name, t->generation));
   }
   auto reset = [&targets] {
-    for (Target& t : targets) t.projection->ResetBatch();
+    for (Target* t : targets) t->projection->ResetBatch();
   };
   for (const RecordedEvent* e : events) {
     for (size_t i = 0; i < targets.size(); ++i) {
-      if (e->position <= targets[i].checkpoint) continue;
-      absl::Status status = targets[i].projection->Apply(*e, views[i]);
+      if (e->position <= targets[i]->checkpoint) continue;
+      absl::Status status = targets[i]->projection->Apply(*e, views[i]);
       if (!status.ok()) {
         reset();
-        Fail(targets[i], absl::Status(status.code(),
-                                      absl::StrCat("at position ", e->position,
-                                                   ": ", status.message())));
-        return 0;
+        Fail(*targets[i], absl::Status(status.code(),
+                                       absl::StrCat("at position ", e->position,
+                                                    ": ", status.message())));
+        return false;
       }
     }
   }
   const uint64_t last = events.back()->position;
   for (size_t i = 0; i < targets.size(); ++i) {
-    absl::Status status = targets[i].projection->Flush(views[i]);
+    absl::Status status = targets[i]->projection->Flush(views[i]);
     if (!status.ok()) {
       reset();
-      Fail(targets[i], status);
-      return 0;
+      Fail(*targets[i], status);
+      return false;
     }
-    tx.Put(keys::Checkpoint(targets[i].slot->name, targets[i].generation),
+    tx.Put(keys::Checkpoint(targets[i]->slot->name, targets[i]->generation),
            keys::EncodePosition(last));
   }
   absl::Status committed = tx.Commit();
   if (!committed.ok()) {
     reset();
-    for (const Target& t : targets) Fail(t, committed);
-    return 0;
+    for (const Target* t : targets) Fail(*t, committed);
+    return false;
   }
-  absl::MutexLock lock(&mu_);
-  for (const Target& t : targets) {
-    Gen* gen = t.building ? (t.slot->building ? &*t.slot->building : nullptr)
-                          : &t.slot->serving;
-    if (gen != nullptr && gen->id.number == t.generation) {
-      gen->checkpoint = last;
-    }
-  }
-  return events.size();
+  return true;
 }
 
 absl::StatusOr<std::unique_ptr<RowSnapshot>> ProjectionEngine::Impl::Read(

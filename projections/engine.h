@@ -19,7 +19,9 @@
 //   generation has reached the position asked for.
 //
 // Threads: Start/Stop from one owner thread; Read, Status and Rebuild from
-// any thread. OnCommitted is called by the event log's commit thread.
+// any thread. A runner catching up applies a batch on two threads (half the
+// projections each, so a projection's Apply and Flush still run on one
+// thread at a time). OnCommitted is called by the event log's commit thread.
 // Owns its RocksDB and the projections; borrows the log, which must outlive
 // the engine (Stop() before the log closes).
 

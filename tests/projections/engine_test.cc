@@ -99,7 +99,7 @@ class EngineTest : public ::testing::Test {
       uint32_t version = 1, std::atomic<uint64_t>* fail_at = nullptr) {
     EngineOptions options;
     options.path = dir_.path() + "/readmodels";
-    options.batch_events = 7;  // many batches, even in small tests
+    options.batch_events = batch_events_;
     std::vector<ProjectionFactory> factories;
     factories.push_back([version, fail_at] {
       return std::make_unique<CountingProjection>(version, fail_at);
@@ -133,6 +133,7 @@ class EngineTest : public ::testing::Test {
 
   kamgov::testing::TempDir dir_;
   std::unique_ptr<RocksEventLog> log_;
+  size_t batch_events_ = 7;  // many batches, even in small tests
 };
 
 TEST_F(EngineTest, AppliesEveryEventOnceAndReadsAtTheAskedPosition) {
@@ -303,6 +304,31 @@ TEST_F(EngineTest, AFailingProjectionStopsAloneAndSaysWhy) {
   auto rebuilt = engine->Read("counting", 6, Soon());
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
   EXPECT_EQ(Row(**rebuilt, "n/a"), "6");
+}
+
+// Batches this big are split across two threads (a projection each here):
+// each still sees every event once and fails alone.
+TEST_F(EngineTest, BigCatchUpBatchesApplyEveryEventOnceAndFailAlone) {
+  batch_events_ = 1000;
+  std::atomic<uint64_t> fail_at{1500};
+  for (int i = 0; i < 20; ++i) Append(absl::StrCat("s", i % 3), 90, 10);
+  std::unique_ptr<ProjectionEngine> engine = OpenEngine(1, &fail_at);
+  auto total = engine->Read("total", 2000, Soon());
+  ASSERT_TRUE(total.ok()) << total.status();
+  EXPECT_EQ(Row(**total, "n"), "2000");
+  auto failed = engine->Read("counting", 2000, Soon());
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kFailedPrecondition)
+      << failed.status();
+  // The first batch (positions 1..1000) committed; the failing one did not.
+  EXPECT_EQ(engine->Position("counting"), 1000u);
+  fail_at = 0;
+  ASSERT_TRUE(engine->Rebuild("counting").ok());
+  auto rebuilt = engine->Read("counting", 2000, Soon());
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  // 7 appends to s0 and s1, 6 to s2, 90 noted events each.
+  EXPECT_EQ(Row(**rebuilt, "n/s0"), "630");
+  EXPECT_EQ(Row(**rebuilt, "n/s1"), "630");
+  EXPECT_EQ(Row(**rebuilt, "n/s2"), "540");
 }
 
 TEST_F(EngineTest, StopWakesWaitingReaders) {
