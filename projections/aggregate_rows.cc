@@ -61,7 +61,10 @@ absl::Status AggregateRows::Fold(const eventstore::RecordedEvent& event,
     absl::Status evolved = domain::EvolveState(
         ref->kind, *entry.state, event.record.type(), event.record.main());
     if (!evolved.ok()) return evolved;
-    entry.dirty = true;
+    if (!entry.dirty) {
+      entry.dirty = true;
+      dirty_.push_back(&entry);
+    }
   }
   return absl::OkStatus();
 }
@@ -85,11 +88,12 @@ absl::StatusOr<const google::protobuf::Message*> AggregateRows::Find(
 }
 
 absl::Status AggregateRows::Flush(RowTx& rows) {
-  for (auto& [key, entry] : cache_) {
-    if (!entry.dirty) continue;
-    rows.Put(key, entry.state->SerializeAsString());
-    entry.dirty = false;
+  for (Entry* entry : dirty_) {
+    rows.Put(StateKey(entry->kind, entry->id),
+             entry->state->SerializeAsString());
+    entry->dirty = false;
   }
+  dirty_.clear();
   // The written states stay cached: this is the only writer of its rows,
   // so they stay what the store holds once the batch commits (a failed
   // batch calls Reset). Bounded crudely, like the writer's head cache.
@@ -103,6 +107,7 @@ absl::Status AggregateRows::Flush(RowTx& rows) {
 void AggregateRows::Reset() {
   cache_.clear();
   changed_.clear();
+  dirty_.clear();
 }
 
 }  // namespace kamgov::projections

@@ -87,7 +87,7 @@ class AggregateRows {
     // The state at the first Fold since the last TakeChanges; null when
     // none since.
     std::unique_ptr<google::protobuf::Message> before;
-    bool dirty = false;
+    bool dirty = false;  // in dirty_
   };
   absl::StatusOr<Entry*> Load(domain::AggregateKind kind, absl::string_view id,
                               RowTx& rows);
@@ -97,6 +97,9 @@ class AggregateRows {
   absl::node_hash_map<std::string, Entry> cache_;
   // The entries with a `before`, in the order they got it.
   std::vector<Entry*> changed_;
+  // The entries folded since the last Flush: Flush writes these without
+  // visiting the whole cache.
+  std::vector<Entry*> dirty_;
 };
 
 // Parses a stored state row into M. DATA_LOSS when it does not parse.
