@@ -66,10 +66,11 @@ std::string HistoryProjection::PrincipalPrefix(absl::string_view principal) {
   return Prefixed('q', principal);
 }
 
-absl::StatusOr<HistoryProjection::Entry*> HistoryProjection::Load(
-    const domain::AggregateRef& ref, const std::string& tag, RowTx& rows) {
+absl::StatusOr<std::pair<const std::string, HistoryProjection::Entry>*>
+HistoryProjection::Load(const domain::AggregateRef& ref, const std::string& tag,
+                        RowTx& rows) {
   auto it = cache_.find(tag);
-  if (it != cache_.end()) return &it->second;
+  if (it != cache_.end()) return &*it;
   Entry entry{ref.kind, domain::NewState(ref.kind)};
   entry.next_snapshot = snapshot_every_;
   absl::StatusOr<std::optional<std::string>> row = rows.Get(CurrentKey(tag));
@@ -86,7 +87,7 @@ absl::StatusOr<HistoryProjection::Entry*> HistoryProjection::Load(
         *entry.state, absl::string_view(bytes).substr(kCurrentHeader));
     if (!parsed.ok()) return parsed;
   }
-  return &cache_.emplace(tag, std::move(entry)).first->second;
+  return &*cache_.emplace(tag, std::move(entry)).first;
 }
 
 absl::Status HistoryProjection::Apply(const eventstore::RecordedEvent& event,
@@ -95,14 +96,18 @@ absl::Status HistoryProjection::Apply(const eventstore::RecordedEvent& event,
   for (const std::string& tag : record.tags()) {
     std::optional<domain::AggregateRef> ref = domain::ParseTag(tag);
     if (!ref.has_value()) continue;
-    absl::StatusOr<Entry*> entry = Load(*ref, tag, rows);
-    if (!entry.ok()) return entry.status();
-    Entry& e = **entry;
+    absl::StatusOr<std::pair<const std::string, Entry>*> loaded =
+        Load(*ref, tag, rows);
+    if (!loaded.ok()) return loaded.status();
+    Entry& e = (*loaded)->second;
     absl::Status folded =
         domain::EvolveState(e.kind, *e.state, record.type(), record.main());
     if (!folded.ok()) return folded;
     ++e.events;
-    e.dirty = true;
+    if (!e.dirty) {
+      e.dirty = true;
+      dirty_.push_back(*loaded);
+    }
     if (e.events >= e.next_snapshot) {
       std::string value = BE64(e.events);
       e.state->AppendToString(&value);
@@ -135,16 +140,25 @@ absl::Status HistoryProjection::Apply(const eventstore::RecordedEvent& event,
 
 absl::Status HistoryProjection::Flush(RowTx& rows) {
   std::string value;
-  for (auto& [tag, entry] : cache_) {
-    if (!entry.dirty) continue;
+  std::vector<std::string> large;
+  for (auto* dirty : dirty_) {
+    const std::string& tag = dirty->first;
+    Entry& entry = dirty->second;
     value.clear();
     PutBE64(&value, entry.events);
     PutBE64(&value, entry.next_snapshot);
     entry.state->AppendToString(&value);
     rows.Put(CurrentKey(tag), value);
+    entry.dirty = false;
+    // Large states (a program's) must not pile up across batches.
+    if (value.size() > kMaxCachedStateBytes) large.push_back(tag);
   }
-  // Large states (a program's) must not pile up across batches.
-  cache_.clear();
+  dirty_.clear();
+  if (cache_.size() > kMaxCached) {
+    cache_.clear();
+  } else {
+    for (const std::string& tag : large) cache_.erase(tag);
+  }
   return absl::OkStatus();
 }
 

@@ -28,13 +28,18 @@
 //   "q\0<principal>\0" BE64(pos)       ""   (events by principal)
 //
 // Deterministic (no clock). Not thread-safe: the engine calls it from one
-// thread. States are cached for the batch and written by Flush.
+// thread at a time. States are cached decoded across batches (the rows
+// they came from have no other writer), the changed ones written by Flush;
+// large states (a program's) and a cache past kMaxCached are dropped after
+// each batch, and a failed batch (ResetBatch) drops everything.
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "domain/ids.h"
@@ -49,6 +54,8 @@ class HistoryProjection final : public Projection {
  public:
   static constexpr uint64_t kSnapshotEvery = 256;
   static constexpr uint64_t kSnapshotBytesPerEvent = 64;
+  static constexpr size_t kMaxCached = 100000;
+  static constexpr size_t kMaxCachedStateBytes = 16 << 10;
 
   // `snapshot_every` overrides kSnapshotEvery (tests use small values).
   explicit HistoryProjection(uint64_t snapshot_every = kSnapshotEvery)
@@ -61,7 +68,10 @@ class HistoryProjection final : public Projection {
   absl::Status Apply(const eventstore::RecordedEvent& event,
                      RowTx& rows) override;
   absl::Status Flush(RowTx& rows) override;
-  void ResetBatch() override { cache_.clear(); }
+  void ResetBatch() override {
+    cache_.clear();
+    dirty_.clear();
+  }
 
   // Row keys, for readers (as_of.h).
   static std::string SnapshotPrefix(absl::string_view tag);
@@ -77,14 +87,16 @@ class HistoryProjection final : public Projection {
     std::unique_ptr<google::protobuf::Message> state;
     uint64_t events = 0;
     uint64_t next_snapshot = 0;
-    bool dirty = false;
+    bool dirty = false;  // in dirty_
   };
-  absl::StatusOr<Entry*> Load(const domain::AggregateRef& ref,
-                              const std::string& tag, RowTx& rows);
+  absl::StatusOr<std::pair<const std::string, Entry>*> Load(
+      const domain::AggregateRef& ref, const std::string& tag, RowTx& rows);
 
   const uint64_t snapshot_every_;
-  // Keyed by tag; cleared by Flush and ResetBatch.
-  absl::flat_hash_map<std::string, Entry> cache_;
+  // Keyed by tag. Node-based: dirty_ points into it.
+  absl::node_hash_map<std::string, Entry> cache_;
+  // The entries folded since the last Flush.
+  std::vector<std::pair<const std::string, Entry>*> dirty_;
 };
 
 }  // namespace kamgov::projections
