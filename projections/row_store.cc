@@ -35,6 +35,10 @@ absl::StatusOr<std::unique_ptr<RowStore>> RowStore::Open(
   options.memtable_whole_key_filtering = true;
   // Bigger memtables: fewer flushes while a build writes every row anew.
   options.write_buffer_size = 64 << 20;
+  // Batches arrive sorted (engine.cc), so a single inserter finds each
+  // key next to the previous one; concurrent inserts (two catch-up threads
+  // in one write group) would search the skip list from its top per key.
+  options.allow_concurrent_memtable_write = false;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(options, path, &raw);
   if (!s.ok()) {
