@@ -285,14 +285,31 @@ std::string GroupCommitWriter::NewEventId() {
   return id;
 }
 
-std::string GroupCommitWriter::NewSalt() {
+absl::Status GroupCommitWriter::ReserveSalts(size_t count) {
+  const size_t unused =
+      (salt_pool_.size() - salt_pool_used_) / format::kSaltSize;
+  if (unused >= count) return absl::OkStatus();
+  // One draw for many salts: a RAND_bytes call per salt cost more than the
+  // rest of building an event.
   constexpr size_t kSaltsPerDraw = 64;
-  if (salt_pool_used_ + format::kSaltSize > salt_pool_.size()) {
-    salt_pool_.resize(kSaltsPerDraw * format::kSaltSize);
-    RAND_bytes(reinterpret_cast<unsigned char*>(salt_pool_.data()),
-               static_cast<int>(salt_pool_.size()));
-    salt_pool_used_ = 0;
+  std::string fresh(std::max(count, kSaltsPerDraw) * format::kSaltSize, '\0');
+  const bool drawn =
+      options_.random_bytes
+          ? options_.random_bytes(
+                reinterpret_cast<unsigned char*>(fresh.data()), fresh.size())
+          : RAND_bytes(reinterpret_cast<unsigned char*>(fresh.data()),
+                       static_cast<int>(fresh.size())) == 1;
+  if (!drawn) {
+    return absl::UnavailableError(
+        "no random bytes for the salts of personal parts; nothing was "
+        "written, retry later");
   }
+  salt_pool_ = std::move(fresh);
+  salt_pool_used_ = 0;
+  return absl::OkStatus();
+}
+
+std::string GroupCommitWriter::NewSalt() {
   std::string salt = salt_pool_.substr(salt_pool_used_, format::kSaltSize);
   salt_pool_used_ += format::kSaltSize;
   return salt;
@@ -304,6 +321,20 @@ void GroupCommitWriter::CommitGroup(std::vector<Pending> pending) {
       p.done(absl::UnavailableError(
           "the event store failed a write and refuses writes until reopened"));
     }
+    return;
+  }
+  // Salts are drawn before anything is built, so that a failed draw
+  // leaves nothing half written.
+  size_t personal_parts = 0;
+  for (const Pending& p : pending) {
+    for (const StreamAppend& stream : p.request.streams) {
+      for (const NewEvent& event : stream.events) {
+        if (!event.personal.empty()) ++personal_parts;
+      }
+    }
+  }
+  if (absl::Status salts = ReserveSalts(personal_parts); !salts.ok()) {
+    for (Pending& p : pending) p.done(salts);
     return;
   }
   auto owned = std::make_unique<Group>();

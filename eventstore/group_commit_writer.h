@@ -50,6 +50,10 @@ struct WriterOptions {
   size_t max_cached_heads = 100000;
   // Not owned; must outlive the writer. Null: no observation.
   WriterObserver* observer = nullptr;
+  // Fills a buffer with cryptographically random bytes (the personal parts'
+  // salts); false when it cannot. OpenSSL's RAND_bytes by default; a test
+  // seam.
+  std::function<bool(unsigned char*, size_t)> random_bytes;
 };
 
 // The single writer of the log, with group commit.
@@ -117,6 +121,10 @@ class GroupCommitWriter {
   absl::Status CheckExpected(const Group& group, const StreamAppend& stream);
   std::string NewEventId();
   // A fresh random salt for a personal part.
+  // Makes sure the salt pool holds `count` unused salts. UNAVAILABLE when
+  // no random bytes can be had.
+  absl::Status ReserveSalts(size_t count);
+  // One salt from the pool (ReserveSalts first).
   std::string NewSalt();
 
   RocksDb* const db_;
@@ -143,8 +151,7 @@ class GroupCommitWriter {
   int64_t last_recorded_at_us_;
   absl::flat_hash_map<std::string, uint64_t> next_version_cache_;
   absl::BitGen bitgen_;
-  // Random bytes for salts, drawn from OpenSSL in blocks: one RAND_bytes
-  // call per salt cost more than the rest of building an event.
+  // Salts drawn ahead, in blocks (ReserveSalts).
   std::string salt_pool_;
   size_t salt_pool_used_ = 0;
 

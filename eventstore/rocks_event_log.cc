@@ -41,6 +41,7 @@ absl::StatusOr<std::unique_ptr<RocksEventLog>> RocksEventLog::Open(
   if (!db.ok()) return db.status();
   WriterOptions writer_options;
   writer_options.clock_us = options.clock_us;
+  writer_options.random_bytes = options.random_bytes;
   writer_options.observer = options.writer_observer;
   absl::StatusOr<std::unique_ptr<GroupCommitWriter>> writer =
       GroupCommitWriter::Start(db->get(), std::move(writer_options));

@@ -20,6 +20,8 @@ struct RocksEventLogOptions {
   std::function<int64_t()> clock_us;
   // Test seam: an Env whose file system counts syncs or injects faults.
   rocksdb::Env* env = nullptr;
+  // Test seam: the salts' random source (WriterOptions::random_bytes).
+  std::function<bool(unsigned char*, size_t)> random_bytes;
   std::shared_ptr<rocksdb::Statistics> statistics;
   size_t block_cache_bytes = 64 << 20;
   // The writer's observer (metrics); not owned, must outlive the log.

@@ -655,6 +655,44 @@ TEST_F(RocksEventLogTest, ADamagedPersonalRowIsReportedNotFatal) {
   EXPECT_TRUE(verify.ok) << verify.problem;
 }
 
+// Without random bytes for salts, an append with a personal part fails
+// whole and writes nothing; appends without one, and later ones, go on.
+TEST_F(RocksEventLogTest, NoRandomBytesForSaltsFailsTheAppendAndWritesNothing) {
+  std::atomic<bool> random_works{false};
+  RocksEventLogOptions options;
+  options.path = dir_.path();
+  options.random_bytes = [&random_works](unsigned char* out, size_t n) {
+    if (!random_works.load()) return false;
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<unsigned char>(i * 7);
+    return true;
+  };
+  ASSERT_OK_AND_ASSIGN(auto log, RocksEventLog::Open(std::move(options)));
+  auto personal = [] {
+    return Request({To(
+        "p", ExpectedVersion::Any(),
+        {Event("Decided", "m"), Event("Decided", "m", {}, "Carol's notes")})});
+  };
+  absl::StatusOr<AppendResult> refused = log->AppendAndWait(personal());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable)
+      << refused.status();
+  EXPECT_THAT(refused.status().message(), HasSubstr("random"));
+  EXPECT_EQ(log->GetChainHead().position, 0u);
+  ASSERT_OK_AND_ASSIGN(auto stream_version, log->StreamVersion("p"));
+  EXPECT_FALSE(stream_version.has_value());
+
+  ASSERT_OK(log->AppendAndWait(Simple("q")).status());
+  EXPECT_EQ(log->GetChainHead().position, 1u);
+
+  random_works = true;
+  ASSERT_OK_AND_ASSIGN(AppendResult written, log->AppendAndWait(personal()));
+  EXPECT_EQ(written.last_position, 3u);
+  ASSERT_OK_AND_ASSIGN(auto records, log->ReadAll(0, 10, true));
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[2].personal, "Carol's notes");
+  ASSERT_OK_AND_ASSIGN(VerifyResult verify, log->VerifyChain(0, 0));
+  EXPECT_TRUE(verify.ok) << verify.problem;
+}
+
 // ---------------------------------------------------------------------------
 // The tag index
 
