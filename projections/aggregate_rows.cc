@@ -24,11 +24,11 @@ std::string AggregateRows::StateKey(AggregateKind kind, absl::string_view id) {
   return absl::StrCat("s/", domain::Tag(kind, id));
 }
 
-absl::StatusOr<AggregateRows::Entry*> AggregateRows::Load(AggregateKind kind,
-                                                          absl::string_view id,
-                                                          RowTx& rows) {
+absl::StatusOr<AggregateRows::Item*> AggregateRows::Load(AggregateKind kind,
+                                                         absl::string_view id,
+                                                         RowTx& rows) {
   std::string key = StateKey(kind, id);
-  if (auto it = cache_.find(key); it != cache_.end()) return &it->second;
+  if (Item* cached = cache_.Find(key)) return cached;
   Entry entry;
   entry.kind = kind;
   entry.id = std::string(id);
@@ -39,7 +39,7 @@ absl::StatusOr<AggregateRows::Entry*> AggregateRows::Load(AggregateKind kind,
     return absl::DataLossError(
         absl::StrCat("the stored state ", key, " does not parse"));
   }
-  return &(cache_[std::move(key)] = std::move(entry));
+  return cache_.Insert(std::move(key), std::move(entry));
 }
 
 absl::Status AggregateRows::Fold(const eventstore::RecordedEvent& event,
@@ -50,21 +50,18 @@ absl::Status AggregateRows::Fold(const eventstore::RecordedEvent& event,
         std::find(kinds_.begin(), kinds_.end(), ref->kind) == kinds_.end()) {
       continue;
     }
-    absl::StatusOr<Entry*> loaded = Load(ref->kind, ref->id, rows);
+    absl::StatusOr<Item*> loaded = Load(ref->kind, ref->id, rows);
     if (!loaded.ok()) return loaded.status();
-    Entry& entry = **loaded;
+    Entry& entry = (*loaded)->second;
     if (entry.before == nullptr) {
       entry.before.reset(entry.state->New());
       entry.before->CopyFrom(*entry.state);
-      changed_.push_back(&entry);
+      changed_.push_back(*loaded);
     }
     absl::Status evolved = domain::EvolveState(
         ref->kind, *entry.state, event.record.type(), event.record.main());
     if (!evolved.ok()) return evolved;
-    if (!entry.dirty) {
-      entry.dirty = true;
-      dirty_.push_back(&entry);
-    }
+    cache_.MarkDirty(*loaded);
   }
   return absl::OkStatus();
 }
@@ -72,9 +69,10 @@ absl::Status AggregateRows::Fold(const eventstore::RecordedEvent& event,
 std::vector<AggregateChange> AggregateRows::TakeChanges() {
   std::vector<AggregateChange> changes;
   changes.reserve(changed_.size());
-  for (Entry* entry : changed_) {
+  for (Item* item : changed_) {
+    Entry& entry = item->second;
     changes.push_back(AggregateChange{
-        entry->kind, entry->id, std::move(entry->before), entry->state.get()});
+        entry.kind, entry.id, std::move(entry.before), entry.state.get()});
   }
   changed_.clear();
   return changes;
@@ -82,32 +80,24 @@ std::vector<AggregateChange> AggregateRows::TakeChanges() {
 
 absl::StatusOr<const google::protobuf::Message*> AggregateRows::Find(
     AggregateKind kind, absl::string_view id, RowTx& rows) {
-  absl::StatusOr<Entry*> entry = Load(kind, id, rows);
-  if (!entry.ok()) return entry.status();
-  return Exists(*(*entry)->state) ? (*entry)->state.get() : nullptr;
+  absl::StatusOr<Item*> item = Load(kind, id, rows);
+  if (!item.ok()) return item.status();
+  const Entry& entry = (*item)->second;
+  return Exists(*entry.state) ? entry.state.get() : nullptr;
 }
 
 absl::Status AggregateRows::Flush(RowTx& rows) {
-  for (Entry* entry : dirty_) {
-    rows.Put(StateKey(entry->kind, entry->id),
-             entry->state->SerializeAsString());
-    entry->dirty = false;
+  for (Item* item : cache_.TakeDirty()) {
+    rows.Put(item->first, item->second.state->SerializeAsString());
   }
-  dirty_.clear();
-  // The written states stay cached: this is the only writer of its rows,
-  // so they stay what the store holds once the batch commits (a failed
-  // batch calls Reset). Bounded crudely, like the writer's head cache.
-  if (cache_.size() > kMaxCached) {
-    cache_.clear();
-    changed_.clear();
-  }
+  // Bounded crudely, like the writer's head cache.
+  if (cache_.size() > kMaxCached) Reset();
   return absl::OkStatus();
 }
 
 void AggregateRows::Reset() {
-  cache_.clear();
+  cache_.Clear();
   changed_.clear();
-  dirty_.clear();
 }
 
 }  // namespace kamgov::projections

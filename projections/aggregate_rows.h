@@ -22,7 +22,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -31,6 +30,7 @@
 #include "eventstore/event_log.h"
 #include "google/protobuf/message.h"
 #include "projections/projection.h"
+#include "projections/state_cache.h"
 
 namespace kamgov::projections {
 
@@ -87,19 +87,16 @@ class AggregateRows {
     // The state at the first Fold since the last TakeChanges; null when
     // none since.
     std::unique_ptr<google::protobuf::Message> before;
-    bool dirty = false;  // in dirty_
+    bool dirty = false;  // StateCache's
   };
-  absl::StatusOr<Entry*> Load(domain::AggregateKind kind, absl::string_view id,
-                              RowTx& rows);
+  using Item = StateCache<Entry>::Item;
+  absl::StatusOr<Item*> Load(domain::AggregateKind kind, absl::string_view id,
+                             RowTx& rows);
 
   std::vector<domain::AggregateKind> kinds_;
-  // Keyed by the state row key. Node-based: `changed_` points into it.
-  absl::node_hash_map<std::string, Entry> cache_;
+  StateCache<Entry> cache_;
   // The entries with a `before`, in the order they got it.
-  std::vector<Entry*> changed_;
-  // The entries folded since the last Flush: Flush writes these without
-  // visiting the whole cache.
-  std::vector<Entry*> dirty_;
+  std::vector<Item*> changed_;
 };
 
 // Parses a stored state row into M. DATA_LOSS when it does not parse.

@@ -66,11 +66,9 @@ std::string HistoryProjection::PrincipalPrefix(absl::string_view principal) {
   return Prefixed('q', principal);
 }
 
-absl::StatusOr<std::pair<const std::string, HistoryProjection::Entry>*>
-HistoryProjection::Load(const domain::AggregateRef& ref, const std::string& tag,
-                        RowTx& rows) {
-  auto it = cache_.find(tag);
-  if (it != cache_.end()) return &*it;
+absl::StatusOr<HistoryProjection::Item*> HistoryProjection::Load(
+    const domain::AggregateRef& ref, const std::string& tag, RowTx& rows) {
+  if (Item* cached = cache_.Find(tag)) return cached;
   Entry entry{ref.kind, domain::NewState(ref.kind)};
   entry.next_snapshot = snapshot_every_;
   absl::StatusOr<std::optional<std::string>> row = rows.Get(CurrentKey(tag));
@@ -87,7 +85,7 @@ HistoryProjection::Load(const domain::AggregateRef& ref, const std::string& tag,
         *entry.state, absl::string_view(bytes).substr(kCurrentHeader));
     if (!parsed.ok()) return parsed;
   }
-  return &*cache_.emplace(tag, std::move(entry)).first;
+  return cache_.Insert(tag, std::move(entry));
 }
 
 absl::Status HistoryProjection::Apply(const eventstore::RecordedEvent& event,
@@ -96,18 +94,14 @@ absl::Status HistoryProjection::Apply(const eventstore::RecordedEvent& event,
   for (const std::string& tag : record.tags()) {
     std::optional<domain::AggregateRef> ref = domain::ParseTag(tag);
     if (!ref.has_value()) continue;
-    absl::StatusOr<std::pair<const std::string, Entry>*> loaded =
-        Load(*ref, tag, rows);
+    absl::StatusOr<Item*> loaded = Load(*ref, tag, rows);
     if (!loaded.ok()) return loaded.status();
     Entry& e = (*loaded)->second;
     absl::Status folded =
         domain::EvolveState(e.kind, *e.state, record.type(), record.main());
     if (!folded.ok()) return folded;
     ++e.events;
-    if (!e.dirty) {
-      e.dirty = true;
-      dirty_.push_back(*loaded);
-    }
+    cache_.MarkDirty(*loaded);
     if (e.events >= e.next_snapshot) {
       std::string value = BE64(e.events);
       e.state->AppendToString(&value);
@@ -141,23 +135,21 @@ absl::Status HistoryProjection::Apply(const eventstore::RecordedEvent& event,
 absl::Status HistoryProjection::Flush(RowTx& rows) {
   std::string value;
   std::vector<std::string> large;
-  for (auto* dirty : dirty_) {
-    const std::string& tag = dirty->first;
-    Entry& entry = dirty->second;
+  for (Item* item : cache_.TakeDirty()) {
+    const std::string& tag = item->first;
+    const Entry& entry = item->second;
     value.clear();
     PutBE64(&value, entry.events);
     PutBE64(&value, entry.next_snapshot);
     entry.state->AppendToString(&value);
     rows.Put(CurrentKey(tag), value);
-    entry.dirty = false;
     // Large states (a program's) must not pile up across batches.
     if (value.size() > kMaxCachedStateBytes) large.push_back(tag);
   }
-  dirty_.clear();
   if (cache_.size() > kMaxCached) {
-    cache_.clear();
+    cache_.Clear();
   } else {
-    for (const std::string& tag : large) cache_.erase(tag);
+    for (const std::string& tag : large) cache_.Erase(tag);
   }
   return absl::OkStatus();
 }

@@ -39,12 +39,12 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "domain/ids.h"
 #include "google/protobuf/message.h"
 #include "projections/projection.h"
+#include "projections/state_cache.h"
 
 namespace kamgov::projections {
 
@@ -68,10 +68,7 @@ class HistoryProjection final : public Projection {
   absl::Status Apply(const eventstore::RecordedEvent& event,
                      RowTx& rows) override;
   absl::Status Flush(RowTx& rows) override;
-  void ResetBatch() override {
-    cache_.clear();
-    dirty_.clear();
-  }
+  void ResetBatch() override { cache_.Clear(); }
 
   // Row keys, for readers (as_of.h).
   static std::string SnapshotPrefix(absl::string_view tag);
@@ -87,16 +84,15 @@ class HistoryProjection final : public Projection {
     std::unique_ptr<google::protobuf::Message> state;
     uint64_t events = 0;
     uint64_t next_snapshot = 0;
-    bool dirty = false;  // in dirty_
+    bool dirty = false;  // StateCache's
   };
-  absl::StatusOr<std::pair<const std::string, Entry>*> Load(
-      const domain::AggregateRef& ref, const std::string& tag, RowTx& rows);
+  using Item = StateCache<Entry>::Item;
+  // Keyed by tag (not the row key: the tag is what Apply has at hand).
+  absl::StatusOr<Item*> Load(const domain::AggregateRef& ref,
+                             const std::string& tag, RowTx& rows);
 
   const uint64_t snapshot_every_;
-  // Keyed by tag. Node-based: dirty_ points into it.
-  absl::node_hash_map<std::string, Entry> cache_;
-  // The entries folded since the last Flush.
-  std::vector<std::pair<const std::string, Entry>*> dirty_;
+  StateCache<Entry> cache_;
 };
 
 }  // namespace kamgov::projections
