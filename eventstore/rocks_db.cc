@@ -79,6 +79,23 @@ absl::Status ToStatus(const rocksdb::Status& status, absl::string_view what) {
   return absl::InternalError(message);
 }
 
+bool HasBackgroundWork(rocksdb::DB& db) {
+  uint64_t flushes = 0;
+  uint64_t compactions = 0;
+  uint64_t pending = 0;
+  uint64_t immutable_memtables = 0;
+  // A property the DB cannot report counts as work, so callers waiting for
+  // quiet never proceed on a guess.
+  if (!db.GetIntProperty("rocksdb.num-running-flushes", &flushes) ||
+      !db.GetIntProperty("rocksdb.num-running-compactions", &compactions) ||
+      !db.GetAggregatedIntProperty("rocksdb.compaction-pending", &pending) ||
+      !db.GetAggregatedIntProperty("rocksdb.num-immutable-mem-table",
+                                   &immutable_memtables)) {
+    return true;
+  }
+  return flushes + compactions + pending + immutable_memtables > 0;
+}
+
 absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(
     const RocksDbOptions& options) {
   rocksdb::DBOptions db_options;

@@ -45,6 +45,10 @@ struct RocksDbOptions {
 // corruption DATA_LOSS, others INTERNAL. `what` names the operation.
 absl::Status ToStatus(const rocksdb::Status& status, absl::string_view what);
 
+// True while `db` runs or owes a flush or compaction: the LSM tree is still
+// absorbing earlier writes. Any thread.
+bool HasBackgroundWork(rocksdb::DB& db);
+
 class RocksDb {
  public:
   // Opens or creates the store at options.path and checks its format

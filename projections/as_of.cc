@@ -1,6 +1,7 @@
 #include "projections/as_of.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -104,10 +105,15 @@ absl::StatusOr<AsOfState> StateAsOf(const RowSnapshot& rows,
   out.state = domain::NewState(ref.kind);
   const std::string tag = domain::Tag(ref.kind, ref.id);
   // Snapshot keys hold ~position: the first key after ~(position + 1) is
-  // the newest snapshot at or before `position`.
+  // the newest snapshot at or before `position` (the first key of all when
+  // `position` is the largest, whose + 1 would wrap).
   const std::string prefix = HistoryProjection::SnapshotPrefix(tag);
+  const std::string start_after =
+      position == std::numeric_limits<uint64_t>::max()
+          ? std::string()
+          : HistoryProjection::SnapshotKey(tag, position + 1);
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> found =
-      rows.Scan(prefix, HistoryProjection::SnapshotKey(tag, position + 1), 1);
+      rows.Scan(prefix, start_after, 1);
   if (!found.ok()) return found.status();
   uint64_t after = 0;
   if (!found->empty()) {
@@ -127,6 +133,27 @@ absl::StatusOr<AsOfState> StateAsOf(const RowSnapshot& rows,
     }
   }
   absl::Status folded = FoldTail(log, ref, after, position, out);
+  if (!folded.ok()) return folded;
+  return out;
+}
+
+absl::StatusOr<AsOfState> LatestState(const RowSnapshot& rows,
+                                      const eventstore::EventLog& log,
+                                      const domain::AggregateRef& ref) {
+  AsOfState out;
+  out.state = domain::NewState(ref.kind);
+  const std::string tag = domain::Tag(ref.kind, ref.id);
+  absl::StatusOr<std::optional<std::string>> row =
+      rows.Get(HistoryProjection::CurrentKey(tag));
+  if (!row.ok()) return row.status();
+  if (row->has_value()) {
+    absl::StatusOr<uint64_t> events =
+        HistoryProjection::ParseCurrentRow(tag, **row, *out.state);
+    if (!events.ok()) return events.status();
+    out.events = *events;
+  }
+  absl::Status folded = FoldTail(log, ref, rows.position(),
+                                 std::numeric_limits<uint64_t>::max(), out);
   if (!folded.ok()) return folded;
   return out;
 }

@@ -56,12 +56,21 @@ absl::StatusOr<AsOfState> FoldFromTagIndex(const eventstore::EventLog& log,
                                            const domain::AggregateRef& ref,
                                            uint64_t position);
 
-// The last snapshot <= `position` in `rows` (decision_history rows at a
-// position >= `position`), plus the tag's later events up to `position`.
+// The last snapshot <= `position` in `rows` (decision_history rows), plus
+// the tag's later events up to `position` from the log. Rows older than
+// `position` give the same state, with more of the tail read from the log
+// (the command processor loads aggregates at the log's head this way).
 absl::StatusOr<AsOfState> StateAsOf(const RowSnapshot& rows,
                                     const eventstore::EventLog& log,
                                     const domain::AggregateRef& ref,
                                     uint64_t position);
+
+// The state after every event the log holds: decision_history's current
+// row of the aggregate (its state at rows.position()) plus the tag's later
+// events from the log. How the command processor loads an aggregate.
+absl::StatusOr<AsOfState> LatestState(const RowSnapshot& rows,
+                                      const eventstore::EventLog& log,
+                                      const domain::AggregateRef& ref);
 
 // One page of the accounts nominated in a program by `position`, by id.
 struct ProgramAccountsPage {

@@ -160,9 +160,11 @@ class ProjectionEngine::Impl {
   void Start(ProjectionEngine* listener);
   void Stop(ProjectionEngine* listener);
   void OnCommitted(std::shared_ptr<const eventstore::CommittedBatch> batch);
+  // `current_version`: only rows built by the registered code's version.
   absl::StatusOr<std::unique_ptr<RowSnapshot>> Read(absl::string_view name,
                                                     uint64_t min_position,
-                                                    absl::Time deadline);
+                                                    absl::Time deadline,
+                                                    bool current_version);
   std::vector<ProjectionProgress> Status() const;
   absl::Status Rebuild(absl::string_view name);
   uint64_t Position(absl::string_view name) const;
@@ -170,6 +172,7 @@ class ProjectionEngine::Impl {
     absl::MutexLock lock(&mu_);
     return head_;
   }
+  const RowStore& store() const { return *store_; }
 
  private:
   Slot* Find(absl::string_view name) const;
@@ -603,7 +606,8 @@ bool ProjectionEngine::Impl::ApplyAndCommit(
 }
 
 absl::StatusOr<std::unique_ptr<RowSnapshot>> ProjectionEngine::Impl::Read(
-    absl::string_view name, uint64_t min_position, absl::Time deadline) {
+    absl::string_view name, uint64_t min_position, absl::Time deadline,
+    bool current_version) {
   Slot* slot = Find(name);
   if (slot == nullptr) {
     return absl::NotFoundError(
@@ -621,6 +625,12 @@ absl::StatusOr<std::unique_ptr<RowSnapshot>> ProjectionEngine::Impl::Read(
     mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
     if (stopping_) {
       return absl::UnavailableError("the server is shutting down");
+    }
+    if (current_version && !Live(*slot)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "projection '", name, "' serves version ", slot->serving.id.version,
+          " of its rows, the code is at version ", slot->code_version,
+          slot->error.empty() ? "" : ", and it stopped: ", slot->error));
     }
     if (slot->serving.checkpoint < min_position) {
       if (!CanAdvance(*slot)) {
@@ -754,7 +764,12 @@ void ProjectionEngine::Stop() { impl_->Stop(this); }
 
 absl::StatusOr<std::unique_ptr<RowSnapshot>> ProjectionEngine::Read(
     absl::string_view name, uint64_t min_position, absl::Time deadline) {
-  return impl_->Read(name, min_position, deadline);
+  return impl_->Read(name, min_position, deadline, /*current_version=*/false);
+}
+
+absl::StatusOr<std::unique_ptr<RowSnapshot>> ProjectionEngine::ReadCurrent(
+    absl::string_view name) {
+  return impl_->Read(name, 0, absl::InfinitePast(), /*current_version=*/true);
 }
 
 std::vector<ProjectionProgress> ProjectionEngine::Status() const {
@@ -770,6 +785,10 @@ uint64_t ProjectionEngine::Position(absl::string_view name) const {
 }
 
 uint64_t ProjectionEngine::HeadPosition() const { return impl_->Head(); }
+
+bool ProjectionEngine::HasStorageBackgroundWork() const {
+  return impl_->store().HasBackgroundWork();
+}
 
 void ProjectionEngine::OnCommitted(
     std::shared_ptr<const eventstore::CommittedBatch> batch) {

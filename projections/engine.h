@@ -118,6 +118,16 @@ class ProjectionEngine : public eventstore::CommitListener {
                                                     uint64_t min_position,
                                                     absl::Time deadline);
 
+  // The serving rows of `name` as they are now, without waiting, and only
+  // when the running code's version of the projection built them and it
+  // has not stopped on an error: for readers that must agree with this
+  // code's folds (the command processor starting from decision_history's
+  // states). Errors: NOT_FOUND, UNAVAILABLE (stopping), FAILED_PRECONDITION
+  // (an older version still serves during a rebuild, or an error stopped
+  // the projection).
+  absl::StatusOr<std::unique_ptr<RowSnapshot>> ReadCurrent(
+      absl::string_view name);
+
   // Every projection, in registration order.
   std::vector<ProjectionProgress> Status() const;
 
@@ -130,6 +140,9 @@ class ProjectionEngine : public eventstore::CommitListener {
   uint64_t Position(absl::string_view name) const;
   // The last durable log position the engine knows of.
   uint64_t HeadPosition() const;
+  // True while the read-model store still flushes or compacts earlier
+  // writes (RocksDB background work).
+  bool HasStorageBackgroundWork() const;
 
   // CommitListener.
   void OnCommitted(

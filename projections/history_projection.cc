@@ -19,10 +19,6 @@ using eventstore::format::PutBE64;
 constexpr char kSep = '\0';
 constexpr size_t kCurrentHeader = 16;  // BE64 events, BE64 next snapshot
 
-std::string CurrentKey(absl::string_view tag) {
-  return absl::StrCat("c", absl::string_view(&kSep, 1), tag);
-}
-
 std::string Prefixed(char kind, absl::string_view name) {
   std::string key(1, kind);
   key += kSep;
@@ -42,6 +38,22 @@ absl::Status ParseInto(google::protobuf::Message& state,
 }
 
 }  // namespace
+
+std::string HistoryProjection::CurrentKey(absl::string_view tag) {
+  return absl::StrCat("c", absl::string_view(&kSep, 1), tag);
+}
+
+absl::StatusOr<uint64_t> HistoryProjection::ParseCurrentRow(
+    absl::string_view tag, absl::string_view row,
+    google::protobuf::Message& state) {
+  if (row.size() < kCurrentHeader) {
+    return absl::DataLossError(
+        absl::StrCat("decision_history: a short state row for ", tag));
+  }
+  absl::Status parsed = ParseInto(state, row.substr(kCurrentHeader));
+  if (!parsed.ok()) return parsed;
+  return DecodeBE64(row);
+}
 
 std::string HistoryProjection::SnapshotPrefix(absl::string_view tag) {
   return Prefixed('p', tag);
@@ -74,16 +86,10 @@ absl::StatusOr<HistoryProjection::Item*> HistoryProjection::Load(
   absl::StatusOr<std::optional<std::string>> row = rows.Get(CurrentKey(tag));
   if (!row.ok()) return row.status();
   if (row->has_value()) {
-    const std::string& bytes = **row;
-    if (bytes.size() < kCurrentHeader) {
-      return absl::DataLossError(
-          absl::StrCat("decision_history: a short state row for ", tag));
-    }
-    entry.events = DecodeBE64(bytes);
-    entry.next_snapshot = DecodeBE64(absl::string_view(bytes).substr(8));
-    absl::Status parsed = ParseInto(
-        *entry.state, absl::string_view(bytes).substr(kCurrentHeader));
-    if (!parsed.ok()) return parsed;
+    absl::StatusOr<uint64_t> events = ParseCurrentRow(tag, **row, *entry.state);
+    if (!events.ok()) return events.status();
+    entry.events = *events;
+    entry.next_snapshot = DecodeBE64(absl::string_view(**row).substr(8));
   }
   return cache_.Insert(tag, std::move(entry));
 }

@@ -71,12 +71,20 @@ class HistoryProjection final : public Projection {
   void ResetBatch() override { cache_.Clear(); }
 
   // Row keys, for readers (as_of.h).
+  static std::string CurrentKey(absl::string_view tag);
   static std::string SnapshotPrefix(absl::string_view tag);
   // The snapshot key of `tag` after the event at `position`.
   static std::string SnapshotKey(absl::string_view tag, uint64_t position);
   static std::string MemberPrefix(absl::string_view program_id);
   static std::string ActorPrefix(absl::string_view person_id);
   static std::string PrincipalPrefix(absl::string_view principal);
+
+  // A current-state row ("c\0<tag>") of `tag`: parses the state into
+  // `state` and returns the count of the tag's events folded into it.
+  // DATA_LOSS when the row is malformed.
+  static absl::StatusOr<uint64_t> ParseCurrentRow(
+      absl::string_view tag, absl::string_view row,
+      google::protobuf::Message& state);
 
  private:
   struct Entry {

@@ -57,6 +57,10 @@ RowStore::~RowStore() {
   }
 }
 
+bool RowStore::HasBackgroundWork() const {
+  return eventstore::HasBackgroundWork(*db_);
+}
+
 absl::StatusOr<std::optional<std::string>> RowStore::Get(
     absl::string_view key, const rocksdb::Snapshot* snapshot) const {
   rocksdb::ReadOptions read;

@@ -46,6 +46,9 @@ class RowStore {
       absl::string_view start_after, size_t limit,
       const rocksdb::Snapshot* snapshot) const;
 
+  // True while RocksDB runs or owes a flush or compaction of the rows.
+  bool HasBackgroundWork() const;
+
   // A snapshot, released by the returned pointer's deleter.
   std::shared_ptr<const rocksdb::Snapshot> Snapshot() const;
 

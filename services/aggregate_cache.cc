@@ -1,16 +1,14 @@
 #include "services/aggregate_cache.h"
 
+#include <limits>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "domain/evolve.h"
+#include "spdlog/spdlog.h"
 
 namespace kamgov::services {
-namespace {
-
-constexpr size_t kLoadPage = 1000;
-
-}  // namespace
 
 AggregateCache::State AggregateCache::EmptyState(domain::AggregateKind kind) {
   switch (kind) {
@@ -39,24 +37,50 @@ absl::Status AggregateCache::Fold(Entry& entry, absl::string_view stream_id,
   return absl::OkStatus();
 }
 
-absl::Status AggregateCache::Load(Entry& entry) const {
-  const std::string tag = domain::Tag(entry.ref.kind, entry.ref.id);
-  uint64_t after = 0;
-  while (true) {
-    absl::StatusOr<std::vector<eventstore::RecordedEvent>> page =
-        log_->ReadByTag(tag, after, kLoadPage, /*include_personal=*/false);
-    if (!page.ok()) return page.status();
-    for (const eventstore::RecordedEvent& event : *page) {
-      absl::Status folded = Fold(entry, event.record.stream_id(),
-                                 event.record.type(), event.record.main());
-      if (!folded.ok()) {
-        return absl::DataLossError(
-            absl::StrCat("position ", event.position, ": ", folded.message()));
+absl::StatusOr<projections::AsOfState> AggregateCache::LoadState(
+    const domain::AggregateRef& ref) const {
+  // Nothing of an uncached aggregate is in flight (see the class comment),
+  // so folding to the end of the durable log gives its exact state.
+  if (history_) {
+    absl::StatusOr<std::unique_ptr<projections::RowSnapshot>> rows = history_();
+    if (rows.ok()) {
+      absl::StatusOr<projections::AsOfState> state =
+          projections::LatestState(**rows, *log_, ref);
+      if (state.ok()) {
+        ++load_stats_.from_history;
+        return state;
       }
-      after = event.position;
+      spdlog::warn("loading {} from the log alone: {}",
+                   domain::Tag(ref.kind, ref.id), state.status().ToString());
     }
-    if (page->size() < kLoadPage) return absl::OkStatus();
   }
+  return projections::FoldFromTagIndex(*log_, ref,
+                                       std::numeric_limits<uint64_t>::max());
+}
+
+absl::Status AggregateCache::Load(Entry& entry) const {
+  absl::StatusOr<projections::AsOfState> loaded = LoadState(entry.ref);
+  if (!loaded.ok()) return loaded.status();
+  ++load_stats_.loads;
+  load_stats_.events_read += loaded->events_read;
+  absl::Status moved = std::visit(
+      [&](auto& state) {
+        using S = std::decay_t<decltype(state)>;
+        if (loaded->state->GetDescriptor() != S::descriptor()) {
+          return absl::InternalError(
+              absl::StrCat("loaded a ", loaded->state->GetTypeName(), " for ",
+                           domain::Tag(entry.ref.kind, entry.ref.id)));
+        }
+        state = std::move(static_cast<S&>(*loaded->state));
+        return absl::OkStatus();
+      },
+      entry.state);
+  if (!moved.ok()) return moved;
+  absl::StatusOr<std::optional<uint64_t>> version =
+      log_->StreamVersion(domain::StreamId(entry.ref.kind, entry.ref.id));
+  if (!version.ok()) return version.status();
+  entry.version = version->has_value() ? static_cast<int64_t>(**version) : -1;
+  return absl::OkStatus();
 }
 
 AggregateCache::Entry* AggregateCache::Get(

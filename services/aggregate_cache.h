@@ -2,6 +2,7 @@
 #define KAMGOV_SERVICES_AGGREGATE_CACHE_H_
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <optional>
@@ -16,6 +17,8 @@
 #include "domain/ids.h"
 #include "domain/state.h"
 #include "eventstore/event_log.h"
+#include "projections/as_of.h"
+#include "projections/engine.h"
 
 namespace kamgov::services {
 
@@ -23,7 +26,10 @@ namespace kamgov::services {
 // the log and kept current with every decided event, committed or not.
 //
 // An aggregate's state is the fold of the events carrying its tag
-// (domain/ids.h), read through the log's tag index on first use. Decided
+// (domain/ids.h), loaded on first use: from its state in the
+// decision_history read model plus the tag's events after the read model's
+// position when `history` gives rows (projections::LatestState), else by
+// folding the whole tag from the log's tag index. Decided
 // events are folded at once into every aggregate they are tagged with
 // (loading it first), and those aggregates stay pinned until the append
 // commits: so an aggregate that is not cached has no uncommitted events,
@@ -39,8 +45,26 @@ namespace kamgov::services {
 // decision and before trusting it.
 class AggregateCache : public domain::StateView {
  public:
-  AggregateCache(const eventstore::EventLog* log, size_t capacity)
-      : log_(log), capacity_(capacity) {}
+  // Where loads start: decision_history's current rows, as built by this
+  // code's version (ProjectionEngine::ReadCurrent). Any error (the read
+  // models stopping, rebuilding, damaged) makes the load fold the whole
+  // tag from the log instead, so the log alone stays the truth.
+  using HistoryRows = std::function<
+      absl::StatusOr<std::unique_ptr<projections::RowSnapshot>>()>;
+
+  // How loads went, since construction.
+  struct LoadStats {
+    uint64_t loads = 0;
+    // Of those, the ones started from decision_history's rows.
+    uint64_t from_history = 0;
+    // Events read from the log and folded, over all loads.
+    uint64_t events_read = 0;
+  };
+
+  // `history` may be empty (every load folds the whole tag).
+  AggregateCache(const eventstore::EventLog* log, size_t capacity,
+                 HistoryRows history = nullptr)
+      : log_(log), capacity_(capacity), history_(std::move(history)) {}
 
   const v1::ProgramState* FindProgram(absl::string_view id) const override;
   const v1::PersonState* FindPerson(absl::string_view id) const override;
@@ -68,6 +92,7 @@ class AggregateCache : public domain::StateView {
   void Clear();
 
   size_t size() const { return entries_.size(); }
+  const LoadStats& load_stats() const { return load_stats_; }
 
  private:
   using State = std::variant<v1::ProgramState, v1::PersonState,
@@ -86,6 +111,10 @@ class AggregateCache : public domain::StateView {
   // (kept in load_error_).
   Entry* Get(const domain::AggregateRef& ref) const;
   absl::Status Load(Entry& entry) const;
+  // The state at the log's durable head, from decision_history's rows
+  // when possible.
+  absl::StatusOr<projections::AsOfState> LoadState(
+      const domain::AggregateRef& ref) const;
   // Folds one event; `own_stream` events advance the version.
   static absl::Status Fold(Entry& entry, absl::string_view stream_id,
                            absl::string_view type, absl::string_view main);
@@ -94,6 +123,8 @@ class AggregateCache : public domain::StateView {
 
   const eventstore::EventLog* const log_;
   const size_t capacity_;
+  const HistoryRows history_;
+  mutable LoadStats load_stats_;
   // Keyed by tag ("account:acme"). Mutable: lookups load lazily.
   mutable absl::flat_hash_map<std::string, std::unique_ptr<Entry>> entries_;
   mutable std::list<std::string> lru_;  // most recent first

@@ -60,7 +60,7 @@ CommandProcessor::CommandProcessor(eventstore::EventLog* log,
                                    ProcessorOptions options)
     : log_(log),
       options_(std::move(options)),
-      cache_(log, options_.cache_capacity),
+      cache_(log, options_.cache_capacity, options_.history_rows),
       store_empty_(log->GetChainHead().position == 0) {
   thread_ = std::thread([this] { Run(); });
 }

@@ -41,6 +41,9 @@ class CommandObserver {
 struct ProcessorOptions {
   // Aggregates kept in memory.
   size_t cache_capacity = 100000;
+  // Where loading an aggregate starts (AggregateCache::HistoryRows);
+  // called on the decision thread. Empty: loads fold whole tags.
+  AggregateCache::HistoryRows history_rows;
   // Decision clock (µs since the epoch); the system clock by default.
   std::function<int64_t()> clock_us;
   // Not owned; must outlive the processor. Null: no observation.

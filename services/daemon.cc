@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "projections/history_projection.h"
 #include "projections/registry.h"
 #include "rocksdb/statistics.h"
 #include "services/audit_service.h"
@@ -61,6 +62,11 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   daemon->projections_ = *std::move(engine);
   daemon->projections_->Start();
   options.processor.observer = daemon->metrics_.get();
+  // After a restart, aggregates load from decision_history's snapshots and
+  // fold only the events since, not their whole history.
+  options.processor.history_rows = [engine = daemon->projections_.get()] {
+    return engine->ReadCurrent(projections::kHistoryProjectionName);
+  };
   if (options.clock_us) options.processor.clock_us = options.clock_us;
   daemon->processor_ =
       std::make_unique<CommandProcessor>(daemon->log_.get(), options.processor);

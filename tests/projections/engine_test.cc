@@ -254,6 +254,15 @@ TEST_F(EngineTest, AVersionBumpRebuildsAndTheOldRowsServeUntilThen) {
   auto early = engine->Read("counting", 30, Soon());
   ASSERT_TRUE(early.ok()) << early.status();
   EXPECT_EQ(Row(**early, "n/a"), "30");
+  // ReadCurrent never hands out version 1's rows: until version 2 serves
+  // it refuses.
+  auto current = engine->ReadCurrent("counting");
+  if (current.ok()) {
+    EXPECT_EQ(Row(**current, "v"), "2");
+  } else {
+    EXPECT_EQ(current.status().code(), absl::StatusCode::kFailedPrecondition)
+        << current.status();
+  }
   const uint64_t head = Append("a", 1);
   auto rows = engine->Read("counting", head, Soon());
   ASSERT_TRUE(rows.ok()) << rows.status();
@@ -261,6 +270,9 @@ TEST_F(EngineTest, AVersionBumpRebuildsAndTheOldRowsServeUntilThen) {
   EXPECT_EQ(Row(**rows, "n/a"), "31");
   EXPECT_EQ(engine->Status()[0].version, 2u);
   EXPECT_FALSE(engine->Status()[0].rebuilding);
+  current = engine->ReadCurrent("counting");
+  ASSERT_TRUE(current.ok()) << current.status();
+  EXPECT_EQ(Row(**current, "v"), "2");
 }
 
 TEST_F(EngineTest, RowsAheadOfTheLogAreRebuilt) {
@@ -298,6 +310,10 @@ TEST_F(EngineTest, AFailingProjectionStopsAloneAndSaysWhy) {
   EXPECT_NE(failed.status().message().find("position 4"), std::string::npos)
       << failed.status();
   EXPECT_NE(engine->Status()[0].error.find("refusing"), std::string::npos);
+  // Rows of a stopped projection are no state to build on.
+  EXPECT_EQ(engine->ReadCurrent("counting").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(engine->ReadCurrent("total").ok());
   // A rebuild with the fault gone recovers it.
   fail_at = 0;
   ASSERT_TRUE(engine->Rebuild("counting").ok());

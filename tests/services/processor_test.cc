@@ -18,6 +18,8 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "projections/engine.h"
+#include "projections/history_projection.h"
 #include "proto/status_details.h"
 #include "services/command_processor.h"
 #include "tests/domain/rule_cases.h"
@@ -29,7 +31,9 @@
 namespace kamgov::services::testing {
 namespace {
 
+using domain::testing::PlanText;
 using domain::testing::ScoresText;
+using domain::testing::Staffed;
 using domain::testing::Steps;
 using domain::testing::World;
 using google::protobuf::util::MessageDifferencer;
@@ -66,7 +70,9 @@ CommandStep AssignManager(absl::string_view account) {
 // over it (through a gate).
 class ProcessorTest : public ::testing::Test {
  protected:
-  void Open(size_t cache_capacity = 100000) {
+  // `with_history`: a ProjectionEngine with decision_history follows the
+  // log, and the processor loads aggregates from its rows.
+  void Open(size_t cache_capacity = 100000, bool with_history = false) {
     eventstore::RocksEventLogOptions options;
     options.path = dir_.path() + "/log";
     options.clock_us = clock_.AsFunction();
@@ -78,12 +84,38 @@ class ProcessorTest : public ::testing::Test {
     ProcessorOptions processor_options;
     processor_options.cache_capacity = cache_capacity;
     processor_options.clock_us = clock_.AsFunction();
+    if (with_history) {
+      projections::EngineOptions engine_options;
+      engine_options.path = dir_.path() + "/readmodels";
+      auto engine = projections::ProjectionEngine::Open(
+          engine_options, log_.get(),
+          {[] { return std::make_unique<projections::HistoryProjection>(); }});
+      ASSERT_TRUE(engine.ok()) << engine.status();
+      engine_ = *std::move(engine);
+      engine_->Start();
+      processor_options.history_rows = HistoryRows();
+    }
     processor_ =
         std::make_unique<CommandProcessor>(gate_.get(), processor_options);
+  }
+  AggregateCache::HistoryRows HistoryRows() {
+    return [engine = engine_.get()] {
+      return engine->ReadCurrent(projections::kHistoryProjectionName);
+    };
+  }
+  // Waits until decision_history has folded the whole log.
+  void AwaitHistory() {
+    ASSERT_TRUE(engine_
+                    ->Read(projections::kHistoryProjectionName,
+                           log_->GetChainHead().position,
+                           absl::Now() + absl::Seconds(30))
+                    .ok());
   }
   void Close() {
     if (gate_ != nullptr) gate_->Open();
     processor_.reset();
+    if (engine_ != nullptr) engine_->Stop();
+    engine_.reset();
     gate_.reset();
     log_.reset();
   }
@@ -181,6 +213,7 @@ class ProcessorTest : public ::testing::Test {
       kamgov::testing::WalFileSystem::NewEnv(fs_);
   std::unique_ptr<eventstore::RocksEventLog> log_;
   std::unique_ptr<GatedEventLog> gate_;
+  std::unique_ptr<projections::ProjectionEngine> engine_;
   std::unique_ptr<CommandProcessor> processor_;
 };
 
@@ -343,6 +376,167 @@ TEST_F(ProcessorTest, TinyCacheKeepsCrossAggregateRules) {
   }
   for (auto& f : sponsored) ASSERT_TRUE(f.get().ok());
   ExpectMatchesLog(emea->active_key_account_ids(0), "emea", "spons");
+}
+
+// decision_history rows of one moment, served again and again, as if the
+// read model had stopped there while the log went on.
+class FrozenRows : public projections::RowSnapshot {
+ public:
+  explicit FrozenRows(std::shared_ptr<projections::RowSnapshot> rows)
+      : rows_(std::move(rows)) {}
+  uint64_t position() const override { return rows_->position(); }
+  absl::StatusOr<std::optional<std::string>> Get(
+      absl::string_view key) const override {
+    return rows_->Get(key);
+  }
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Scan(
+      absl::string_view prefix, absl::string_view start_after,
+      size_t limit) const override {
+    return rows_->Scan(prefix, start_after, limit);
+  }
+
+ private:
+  std::shared_ptr<projections::RowSnapshot> rows_;
+};
+
+// What a cache that starts empty (a restarted processor) loads, read on
+// the decision thread's terms: the states, the own-stream version, and how.
+struct Loaded {
+  v1::AccountState account;
+  v1::ProgramState program;
+  std::optional<uint64_t> version;
+  AggregateCache::LoadStats stats;
+};
+Loaded LoadFresh(const eventstore::EventLog* log,
+                 AggregateCache::HistoryRows history) {
+  AggregateCache cache(log, 100, std::move(history));
+  Loaded out;
+  if (const v1::AccountState* a = cache.FindAccount("acme")) out.account = *a;
+  if (const v1::ProgramState* p = cache.FindProgram("emea")) out.program = *p;
+  absl::StatusOr<std::optional<uint64_t>> version =
+      cache.StreamVersion({domain::AggregateKind::kAccount, "acme"});
+  EXPECT_TRUE(version.ok()) << version.status();
+  if (version.ok()) out.version = *version;
+  EXPECT_TRUE(cache.TakeLoadError().ok());
+  out.stats = cache.load_stats();
+  return out;
+}
+
+// A cache that starts empty loads each aggregate from its state in
+// decision_history plus the log's later events: the same states and stream
+// versions as folding the whole tag, from far fewer events; also when the
+// rows lag the log, and from the log alone when there are none.
+TEST_F(ProcessorTest, LoadsStartFromDecisionHistory) {
+  Open(/*cache_capacity=*/100000, /*with_history=*/true);
+  RunAll(World() + Staffed("acme"));
+  for (int version = 1; version <= 12; ++version) {
+    ASSERT_TRUE(Run(StepWithId(absl::StrCat("plan-", version), "kam1",
+                               PlanText("acme", version)))
+                    .ok())
+        << version;
+  }
+  AwaitHistory();
+  domain::GovernanceState fold = Fold();
+  const v1::AccountState* acme = fold.FindAccount("acme");
+  const v1::ProgramState* emea = fold.FindProgram("emea");
+  ASSERT_NE(acme, nullptr);
+  ASSERT_NE(emea, nullptr);
+  const std::optional<uint64_t> acme_version =
+      *log_->StreamVersion("account-acme");
+
+  const Loaded whole = LoadFresh(log_.get(), nullptr);
+  const Loaded history = LoadFresh(log_.get(), HistoryRows());
+  for (const Loaded* loaded : {&whole, &history}) {
+    EXPECT_TRUE(MessageDifferencer::Equals(loaded->account, *acme))
+        << loaded->account.ShortDebugString();
+    EXPECT_TRUE(MessageDifferencer::Equals(loaded->program, *emea));
+    EXPECT_EQ(loaded->version, acme_version);
+  }
+  EXPECT_EQ(whole.stats.loads, 2u);
+  EXPECT_EQ(whole.stats.from_history, 0u);
+  EXPECT_EQ(history.stats.loads, 2u);
+  EXPECT_EQ(history.stats.from_history, 2u);
+  // acme alone has 16+ events; decision_history has folded them all.
+  EXPECT_GT(whole.stats.events_read, 16u);
+  EXPECT_EQ(history.stats.events_read, 0u);
+
+  // The read model stops where it is; the log goes on.
+  absl::StatusOr<std::unique_ptr<projections::RowSnapshot>> taken =
+      engine_->ReadCurrent(projections::kHistoryProjectionName);
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  std::shared_ptr<projections::RowSnapshot> frozen = *std::move(taken);
+  for (int version = 13; version <= 18; ++version) {
+    ASSERT_TRUE(Run(StepWithId(absl::StrCat("plan-", version), "kam1",
+                               PlanText("acme", version)))
+                    .ok())
+        << version;
+  }
+  fold = Fold();
+  acme = fold.FindAccount("acme");
+  ASSERT_NE(acme, nullptr);
+  const Loaded lagging = LoadFresh(
+      log_.get(),
+      [frozen]() -> absl::StatusOr<std::unique_ptr<projections::RowSnapshot>> {
+        return std::make_unique<FrozenRows>(frozen);
+      });
+  EXPECT_TRUE(MessageDifferencer::Equals(lagging.account, *acme))
+      << lagging.account.ShortDebugString();
+  EXPECT_EQ(lagging.version, *log_->StreamVersion("account-acme"));
+  EXPECT_EQ(lagging.stats.from_history, 2u);
+  // The six later submissions, not the whole history.
+  EXPECT_GE(lagging.stats.events_read, 6u);
+  EXPECT_LT(lagging.stats.events_read, whole.stats.events_read);
+
+  const Loaded unavailable = LoadFresh(
+      log_.get(),
+      []() -> absl::StatusOr<std::unique_ptr<projections::RowSnapshot>> {
+        return absl::UnavailableError("read models stopping");
+      });
+  EXPECT_TRUE(MessageDifferencer::Equals(unavailable.account, *acme));
+  EXPECT_EQ(unavailable.stats.from_history, 0u);
+}
+
+// A processor with room for one aggregate reloads nearly everything it
+// reads, mostly from rows that lag the commits it just made: the
+// cross-aggregate rules still hold and its appends' expected versions
+// still match (a wrong version would fail them with ABORTED).
+TEST_F(ProcessorTest, TinyCacheLoadingFromHistoryKeepsRulesAndVersions) {
+  Open(/*cache_capacity=*/1, /*with_history=*/true);
+  RunAll(World());
+  constexpr int kAccounts = 12;
+  for (int i = 0; i < kAccounts; ++i) {
+    ASSERT_TRUE(Run(Nominate(absl::StrCat("a", i), "emea")).ok());
+  }
+  AwaitHistory();
+  std::vector<std::future<Result>> designated;
+  for (int i = 0; i < kAccounts; ++i) {
+    designated.push_back(Submit(Designate(absl::StrCat("a", i))));
+  }
+  int ok = 0;
+  for (auto& f : designated) {
+    Result r = f.get();
+    if (r.ok()) {
+      ++ok;
+    } else {
+      EXPECT_EQ(ReasonOf(r.status()), "PORTFOLIO_CAPACITY_EXCEEDED")
+          << r.status();
+    }
+  }
+  EXPECT_EQ(ok, 3);  // World(): max_key_accounts 3
+  domain::GovernanceState fold = Fold();
+  const v1::ProgramState* emea = fold.FindProgram("emea");
+  ASSERT_NE(emea, nullptr);
+  ASSERT_EQ(emea->active_key_account_ids_size(), 3);
+  const std::string account = emea->active_key_account_ids(0);
+  ASSERT_TRUE(Run(AssignManager(account)).ok());
+  std::vector<std::future<Result>> plans;
+  for (int version = 1; version <= 9; ++version) {
+    plans.push_back(Submit(StepWithId(absl::StrCat("plan-", version), "kam1",
+                                      PlanText(account, version))));
+  }
+  for (auto& f : plans) EXPECT_TRUE(f.get().ok());
+  ExpectMatchesLog(account, "emea", "kam1");
+  EXPECT_TRUE(log_->VerifyChain(0, 0)->ok);
 }
 
 }  // namespace
