@@ -62,6 +62,9 @@ class HistoryProjection final : public Projection {
       : snapshot_every_(snapshot_every < 1 ? 1 : snapshot_every) {}
 
   std::string name() const override { return kHistoryProjectionName; }
+  // Bump whenever a fold of domain/evolve.h changes: StateAsOf and the
+  // command processor's loads start from the states stored here, and only
+  // a rebuild makes them agree with the new folds.
   uint32_t version() const override { return 1; }
 
   // DATA_LOSS for a payload or stored row that does not parse.

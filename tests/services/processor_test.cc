@@ -191,6 +191,31 @@ class ProcessorTest : public ::testing::Test {
     ASSERT_TRUE(seen.person.has_value() && q != nullptr);
     EXPECT_TRUE(MessageDifferencer::Equals(*seen.person, *q));
   }
+  // Designates the nominated accounts a0..a<accounts - 1> all at once:
+  // World()'s portfolio capacity (3) of them win, the others get the rule
+  // violation. Returns emea's key accounts, from the log.
+  std::vector<std::string> RaceDesignations(int accounts) {
+    std::vector<std::future<Result>> designated;
+    for (int i = 0; i < accounts; ++i) {
+      designated.push_back(Submit(Designate(absl::StrCat("a", i))));
+    }
+    int ok = 0;
+    for (auto& f : designated) {
+      Result r = f.get();
+      if (r.ok()) {
+        ++ok;
+      } else {
+        EXPECT_EQ(ReasonOf(r.status()), "PORTFOLIO_CAPACITY_EXCEEDED")
+            << r.status();
+      }
+    }
+    EXPECT_EQ(ok, 3);
+    domain::GovernanceState fold = Fold();
+    const v1::ProgramState* emea = fold.FindProgram("emea");
+    if (emea == nullptr) return {};
+    return {emea->active_key_account_ids().begin(),
+            emea->active_key_account_ids().end()};
+  }
   int EventsOfCommand(const std::string& command_id) {
     int count = 0;
     uint64_t after = 0;
@@ -347,35 +372,17 @@ TEST_F(ProcessorTest, TinyCacheKeepsCrossAggregateRules) {
   }
   for (auto& f : nominated) ASSERT_TRUE(f.get().ok());
 
-  std::vector<std::future<Result>> designated;
-  for (int i = 0; i < kAccounts; ++i) {
-    designated.push_back(Submit(Designate(absl::StrCat("a", i))));
-  }
-  int ok = 0;
-  for (auto& f : designated) {
-    Result r = f.get();
-    if (r.ok()) {
-      ++ok;
-    } else {
-      EXPECT_EQ(ReasonOf(r.status()), "PORTFOLIO_CAPACITY_EXCEEDED")
-          << r.status();
-    }
-  }
-  EXPECT_EQ(ok, 3);  // World(): max_key_accounts 3
-
-  domain::GovernanceState fold = Fold();
-  const v1::ProgramState* emea = fold.FindProgram("emea");
-  ASSERT_NE(emea, nullptr);
-  ASSERT_EQ(emea->active_key_account_ids_size(), 3);
+  const std::vector<std::string> key_accounts = RaceDesignations(kAccounts);
+  ASSERT_EQ(key_accounts.size(), 3u);
   std::vector<std::future<Result>> sponsored;
-  for (const std::string& account : emea->active_key_account_ids()) {
+  for (const std::string& account : key_accounts) {
     sponsored.push_back(Submit(
         StepWithId(absl::StrCat("sponsor-", account), "dir",
                    absl::StrCat("assign_executive_sponsor { account_id: \"",
                                 account, "\" sponsor_id: \"spons\" }"))));
   }
   for (auto& f : sponsored) ASSERT_TRUE(f.get().ok());
-  ExpectMatchesLog(emea->active_key_account_ids(0), "emea", "spons");
+  ExpectMatchesLog(key_accounts[0], "emea", "spons");
 }
 
 // decision_history rows of one moment, served again and again, as if the
@@ -508,26 +515,9 @@ TEST_F(ProcessorTest, TinyCacheLoadingFromHistoryKeepsRulesAndVersions) {
     ASSERT_TRUE(Run(Nominate(absl::StrCat("a", i), "emea")).ok());
   }
   AwaitHistory();
-  std::vector<std::future<Result>> designated;
-  for (int i = 0; i < kAccounts; ++i) {
-    designated.push_back(Submit(Designate(absl::StrCat("a", i))));
-  }
-  int ok = 0;
-  for (auto& f : designated) {
-    Result r = f.get();
-    if (r.ok()) {
-      ++ok;
-    } else {
-      EXPECT_EQ(ReasonOf(r.status()), "PORTFOLIO_CAPACITY_EXCEEDED")
-          << r.status();
-    }
-  }
-  EXPECT_EQ(ok, 3);  // World(): max_key_accounts 3
-  domain::GovernanceState fold = Fold();
-  const v1::ProgramState* emea = fold.FindProgram("emea");
-  ASSERT_NE(emea, nullptr);
-  ASSERT_EQ(emea->active_key_account_ids_size(), 3);
-  const std::string account = emea->active_key_account_ids(0);
+  const std::vector<std::string> key_accounts = RaceDesignations(kAccounts);
+  ASSERT_EQ(key_accounts.size(), 3u);
+  const std::string& account = key_accounts[0];
   ASSERT_TRUE(Run(AssignManager(account)).ok());
   std::vector<std::future<Result>> plans;
   for (int version = 1; version <= 9; ++version) {
