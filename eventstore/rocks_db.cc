@@ -53,14 +53,13 @@ rocksdb::ColumnFamilyOptions CfOptions(Cf which,
     options.memtable_prefix_bloom_size_ratio = 0.02;
     options.memtable_whole_key_filtering = true;
   }
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = std::move(cache);
-  // Point lookups (heads, commands, personal, stream index) skip SST files
-  // that cannot hold the key.
-  if (which != Cf::kEvents && which != Cf::kHashes) {
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  }
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Point lookups (heads, commands, personal, meta) skip SST files that
+  // cannot hold the key. Events and hashes are read by position ranges,
+  // streams and tags only through iterators.
+  const bool point_lookups = which == Cf::kHeads || which == Cf::kCommands ||
+                             which == Cf::kPersonal || which == Cf::kMeta;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(
+      BoundedTableOptions(std::move(cache), point_lookups)));
   options.compression = rocksdb::kLZ4Compression;
   if (which == Cf::kEvents) options.write_buffer_size = 64 << 20;
   return options;
@@ -77,6 +76,22 @@ absl::Status ToStatus(const rocksdb::Status& status, absl::string_view what) {
     return absl::UnavailableError(message);
   }
   return absl::InternalError(message);
+}
+
+rocksdb::BlockBasedTableOptions BoundedTableOptions(
+    std::shared_ptr<rocksdb::Cache> cache, bool bloom) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = std::move(cache);
+  table.cache_index_and_filter_blocks = true;
+  table.cache_index_and_filter_blocks_with_high_priority = true;
+  table.pin_top_level_index_and_filter = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  if (bloom) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    table.partition_filters = true;
+  }
+  return table;
 }
 
 bool HasBackgroundWork(rocksdb::DB& db) {
@@ -108,6 +123,10 @@ absl::StatusOr<std::unique_ptr<RocksDb>> RocksDb::Open(
   db_options.allow_concurrent_memtable_write = false;
   db_options.statistics = options.statistics;
   if (options.env != nullptr) db_options.env = options.env;
+  // One memtable budget for all column families: the small ones (heads,
+  // commands) would otherwise each grow to a full write buffer before
+  // flushing.
+  db_options.db_write_buffer_size = 128 << 20;
 
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);

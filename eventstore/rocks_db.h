@@ -18,6 +18,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/statistics.h"
+#include "rocksdb/table.h"
 
 namespace kamgov::eventstore {
 
@@ -44,6 +45,14 @@ struct RocksDbOptions {
 // Converts a RocksDB status: IO errors and a read-only DB become UNAVAILABLE,
 // corruption DATA_LOSS, others INTERNAL. `what` names the operation.
 absl::Status ToStatus(const rocksdb::Status& status, absl::string_view what);
+
+// Table options whose memory stays within `cache` however large the data
+// grows: index and filter blocks are partitioned and kept in the block
+// cache (top levels and L0 pinned) instead of held beside it for every open
+// SST file. `bloom`: whole-key bloom filters, for column families read by
+// point lookups (useless to iterators).
+rocksdb::BlockBasedTableOptions BoundedTableOptions(
+    std::shared_ptr<rocksdb::Cache> cache, bool bloom);
 
 // True while `db` runs or owes a flush or compaction: the LSM tree is still
 // absorbing earlier writes. Any thread.

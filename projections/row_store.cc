@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "eventstore/rocks_db.h"
 #include "projections/keys.h"
-#include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 
 namespace kamgov::projections {
@@ -25,10 +24,9 @@ absl::StatusOr<std::unique_ptr<RowStore>> RowStore::Open(
   options.create_if_missing = true;
   options.IncreaseParallelism(2);
   // Queries are prefix scans and point reads of rows written in batches.
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(block_cache_bytes);
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.table_factory.reset(
+      rocksdb::NewBlockBasedTableFactory(eventstore::BoundedTableOptions(
+          rocksdb::NewLRUCache(block_cache_bytes), /*bloom=*/true)));
   // Most rows a projection looks up during a build do not exist yet: a
   // memtable bloom filter answers that without searching the skip list.
   options.memtable_prefix_bloom_size_ratio = 0.05;

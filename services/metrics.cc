@@ -372,6 +372,11 @@ void Metrics::CollectPulled(std::vector<prometheus::MetricFamily>& out) const {
        MetricType::Gauge},
       {"rocksdb.live-sst-files-size", true, "kamgov_rocksdb_live_sst_bytes",
        "Bytes of the SST files of the current version", MetricType::Gauge},
+      {"rocksdb.estimate-table-readers-mem", true,
+       "kamgov_rocksdb_table_readers_bytes",
+       "Memory held by open SST files outside the block cache (their index "
+       "and filter blocks)",
+       MetricType::Gauge},
       {"rocksdb.background-errors", false,
        "kamgov_rocksdb_background_errors_total",
        "Errors in RocksDB's background work (flushes, compactions)",
