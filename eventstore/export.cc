@@ -39,9 +39,9 @@ std::string CsvExportLine(const RecordedEvent& event,
       "\n");
 }
 
-absl::Status ExportLines(
-    const EventLog& log, uint64_t from, uint64_t to, ExportFormat format,
-    absl::FunctionRef<absl::Status(absl::string_view)> sink) {
+absl::StatusOr<ExportCursor> ExportCursor::Start(const EventLog& log,
+                                                 uint64_t from, uint64_t to,
+                                                 ExportFormat format) {
   if (from == 0) from = 1;
   if (to != 0 && to < from) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -49,50 +49,65 @@ absl::Status ExportLines(
   }
   const uint64_t head = log.GetChainHead().position;
   if (to == 0 || to > head) to = head;
+  return ExportCursor(log, from, to, format);
+}
 
-  if (format == ExportFormat::kCsv) {
-    absl::Status written = sink(CsvExportHeader());
-    if (!written.ok()) return written;
-  }
-  if (from > to) return absl::OkStatus();
-
-  std::string prev_hash;
-  if (from > 1) {
-    absl::StatusOr<std::vector<RecordedEvent>> prior =
-        log.ReadAll(from - 2, 1, /*include_personal=*/false);
-    if (!prior.ok()) return prior.status();
-    if (prior->empty() || prior->front().position != from - 1) {
-      return absl::DataLossError(absl::StrCat("no event stored at position ",
-                                              from - 1, " before the range"));
-    }
-    prev_hash = prior->front().hash;
-  }
-
-  uint64_t next = from;
-  while (next <= to) {
-    const size_t limit =
-        static_cast<size_t>(std::min<uint64_t>(kExportPageSize, to - next + 1));
-    absl::StatusOr<std::vector<RecordedEvent>> page =
-        log.ReadAll(next - 1, limit, /*include_personal=*/true);
-    if (!page.ok()) return page.status();
-    if (page->empty()) {
-      return absl::DataLossError(
-          absl::StrCat("the log ends at ", next - 1, " but its head is ", to));
-    }
-    for (const RecordedEvent& event : *page) {
-      if (event.position != next) {
-        return absl::DataLossError(
-            absl::StrCat("gap in the log: expected position ", next, ", found ",
-                         event.position));
-      }
-      const std::string line = format == ExportFormat::kJsonl
-                                   ? JsonlExportLine(event, prev_hash)
-                                   : CsvExportLine(event, prev_hash);
-      prev_hash.clear();  // only the first line carries it
-      absl::Status written = sink(line);
+absl::Status ExportCursor::NextPage(
+    absl::FunctionRef<absl::Status(absl::string_view)> sink) {
+  if (!started_) {
+    started_ = true;
+    if (format_ == ExportFormat::kCsv) {
+      absl::Status written = sink(CsvExportHeader());
       if (!written.ok()) return written;
-      ++next;
     }
+    if (next_ > to_) return absl::OkStatus();
+    if (next_ > 1) {
+      absl::StatusOr<std::vector<RecordedEvent>> prior =
+          log_->ReadAll(next_ - 2, 1, /*include_personal=*/false);
+      if (!prior.ok()) return prior.status();
+      if (prior->empty() || prior->front().position != next_ - 1) {
+        return absl::DataLossError(absl::StrCat(
+            "no event stored at position ", next_ - 1, " before the range"));
+      }
+      prev_hash_ = prior->front().hash;
+    }
+  }
+  if (next_ > to_) return absl::OkStatus();
+  const size_t limit =
+      static_cast<size_t>(std::min<uint64_t>(kExportPageSize, to_ - next_ + 1));
+  absl::StatusOr<std::vector<RecordedEvent>> page =
+      log_->ReadAll(next_ - 1, limit, /*include_personal=*/true);
+  if (!page.ok()) return page.status();
+  if (page->empty()) {
+    return absl::DataLossError(
+        absl::StrCat("the log ends at ", next_ - 1, " but its head is ", to_));
+  }
+  for (const RecordedEvent& event : *page) {
+    if (event.position != next_) {
+      return absl::DataLossError(
+          absl::StrCat("gap in the log: expected position ", next_, ", found ",
+                       event.position));
+    }
+    const std::string line = format_ == ExportFormat::kJsonl
+                                 ? JsonlExportLine(event, prev_hash_)
+                                 : CsvExportLine(event, prev_hash_);
+    prev_hash_.clear();  // only the first line carries it
+    absl::Status written = sink(line);
+    if (!written.ok()) return written;
+    ++next_;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ExportLines(
+    const EventLog& log, uint64_t from, uint64_t to, ExportFormat format,
+    absl::FunctionRef<absl::Status(absl::string_view)> sink) {
+  absl::StatusOr<ExportCursor> cursor =
+      ExportCursor::Start(log, from, to, format);
+  if (!cursor.ok()) return cursor.status();
+  while (!cursor->done()) {
+    absl::Status page = cursor->NextPage(sink);
+    if (!page.ok()) return page;
   }
   return absl::OkStatus();
 }

@@ -41,6 +41,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "eventstore/event_log.h"
 
@@ -62,6 +63,40 @@ std::string CsvExportLine(const RecordedEvent& event,
 
 // The header line of a CSV export, with its trailing '\n'.
 std::string CsvExportHeader();
+
+// The export of [from, to] a page at a time, for callers that must not
+// block on their output: a gRPC reactor writes one chunk and asks for the
+// next when the write is done. ExportLines runs on it. Not thread-safe: one
+// caller at a time, which may change threads between pages; `log` must
+// outlive it.
+class ExportCursor {
+ public:
+  // Fixes the range (`to` = 0: the head now). INVALID_ARGUMENT when
+  // to != 0 and to < from.
+  static absl::StatusOr<ExportCursor> Start(const EventLog& log, uint64_t from,
+                                            uint64_t to, ExportFormat format);
+
+  // Passes the next lines to `sink`: for CSV the header first, then the
+  // lines of up to kExportPageSize events. Errors as ExportLines; a sink's
+  // error is returned as is.
+  absl::Status NextPage(
+      absl::FunctionRef<absl::Status(absl::string_view)> sink);
+  // True once every line has been passed on.
+  bool done() const { return started_ && next_ > to_; }
+
+ private:
+  ExportCursor(const EventLog& log, uint64_t from, uint64_t to,
+               ExportFormat format)
+      : log_(&log), format_(format), next_(from), to_(to) {}
+
+  const EventLog* log_;
+  ExportFormat format_;
+  uint64_t next_;
+  uint64_t to_;
+  bool started_ = false;
+  // hash_{from-1} until the first line has carried it.
+  std::string prev_hash_;
+};
 
 // Produces the export of [from, to] line by line: `sink` receives each line
 // (with its '\n'; for CSV the header first) and may stop the export by

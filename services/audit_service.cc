@@ -487,7 +487,7 @@ class ExportReactor final
   ExportReactor(grpc::CallbackServerContext* context, eventstore::EventLog* log,
                 eventstore::ThreadPool* pool,
                 const kamgov::v1::ExportRequest& request)
-      : log_(log), pool_(pool) {
+      : pool_(pool) {
     if (absl::Status admitted = CheckCall(*context); !admitted.ok()) {
       Finish(ToGrpcStatus(admitted));
       return;
@@ -497,18 +497,19 @@ class ExportReactor final
           InvalidArgument({{"format", "EXPORT_FORMAT_JSONL or _CSV"}})));
       return;
     }
-    csv_ = request.format() == kamgov::v1::EXPORT_FORMAT_CSV;
-    next_ = std::max<uint64_t>(request.from_position(), 1);
-    if (request.to_position() != 0 && request.to_position() < next_) {
+    absl::StatusOr<eventstore::ExportCursor> cursor =
+        eventstore::ExportCursor::Start(
+            *log, request.from_position(), request.to_position(),
+            request.format() == kamgov::v1::EXPORT_FORMAT_CSV
+                ? eventstore::ExportFormat::kCsv
+                : eventstore::ExportFormat::kJsonl);
+    if (!cursor.ok()) {  // the only error: the range ends before it starts
       Finish(ToGrpcStatus(InvalidArgument(
           {{"to_position",
             "must be 0 (the head) or at least from_position"}})));
       return;
     }
-    // Fixed when the export starts, so a busy writer cannot make it endless.
-    const uint64_t head = log_->GetChainHead().position;
-    to_ = request.to_position() == 0 ? head
-                                     : std::min(request.to_position(), head);
+    cursor_.emplace(*std::move(cursor));
     pool_->Schedule([this] { ReadPage(); });
   }
 
@@ -517,7 +518,7 @@ class ExportReactor final
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
       return;
     }
-    if (next_ > to_) {
+    if (cursor_->done()) {
       Finish(grpc::Status::OK);
       return;
     }
@@ -533,7 +534,12 @@ class ExportReactor final
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "export cancelled"));
       return;
     }
-    absl::Status status = FillChunk();
+    std::string* data = chunk_.mutable_data();
+    data->clear();
+    absl::Status status = cursor_->NextPage([data](absl::string_view line) {
+      data->append(line.data(), line.size());
+      return absl::OkStatus();
+    });
     if (!status.ok()) {
       Finish(ToGrpcStatus(status));
       return;
@@ -545,55 +551,8 @@ class ExportReactor final
     StartWrite(&chunk_);
   }
 
-  absl::Status FillChunk() {
-    std::string* data = chunk_.mutable_data();
-    data->clear();
-    if (first_chunk_) {
-      first_chunk_ = false;
-      if (csv_) *data = eventstore::CsvExportHeader();
-      if (next_ > to_) return absl::OkStatus();
-      if (next_ > 1) {
-        absl::StatusOr<std::vector<eventstore::RecordedEvent>> prior =
-            log_->ReadAll(next_ - 2, 1, /*include_personal=*/false);
-        if (!prior.ok()) return prior.status();
-        if (prior->empty() || prior->front().position != next_ - 1) {
-          return absl::DataLossError(absl::StrCat(
-              "no event stored at position ", next_ - 1, " before the range"));
-        }
-        prev_hash_ = prior->front().hash;
-      }
-    }
-    if (next_ > to_) return absl::OkStatus();
-    const size_t limit = static_cast<size_t>(
-        std::min<uint64_t>(eventstore::kExportPageSize, to_ - next_ + 1));
-    absl::StatusOr<std::vector<eventstore::RecordedEvent>> page =
-        log_->ReadAll(next_ - 1, limit, /*include_personal=*/true);
-    if (!page.ok()) return page.status();
-    if (page->empty()) {
-      return absl::DataLossError(absl::StrCat("the log ends at ", next_ - 1,
-                                              " but its head is ", to_));
-    }
-    for (const eventstore::RecordedEvent& event : *page) {
-      if (event.position != next_) {
-        return absl::DataLossError(
-            absl::StrCat("gap in the log: expected position ", next_,
-                         ", found ", event.position));
-      }
-      *data += csv_ ? eventstore::CsvExportLine(event, prev_hash_)
-                    : eventstore::JsonlExportLine(event, prev_hash_);
-      prev_hash_.clear();  // only the first line carries it
-      ++next_;
-    }
-    return absl::OkStatus();
-  }
-
-  eventstore::EventLog* const log_;
   eventstore::ThreadPool* const pool_;
-  bool csv_ = false;
-  bool first_chunk_ = true;
-  uint64_t next_ = 1;
-  uint64_t to_ = 0;
-  std::string prev_hash_;
+  std::optional<eventstore::ExportCursor> cursor_;
   kamgov::v1::ExportChunk chunk_;
   std::atomic<bool> cancelled_{false};
 };
