@@ -223,9 +223,11 @@ absl::StatusOr<double> MeasureRate(const ScenarioContext& context,
 
 // Waits (at most `limit`) until no store of `daemons` flushes or compacts
 // any more: a store that reached N events over its lifetime has absorbed
-// them, while one just filled at full speed still owes RocksDB minutes of
+// them, while one just filled at full speed may still owe RocksDB
 // background work that is not the cost of appending at N. The measured
-// slices then pay for the flushes and compactions their own appends cause.
+// slices then pay for the flushes and compactions their own appends cause
+// (in practice the stores are quiet within a second of the read models
+// catching up; docs/PERFORMANCE.md).
 absl::Duration WaitForQuietStorage(
     const std::vector<services::Daemon*>& daemons, absl::Duration limit) {
   const absl::Time start = absl::Now();
