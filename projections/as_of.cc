@@ -105,15 +105,10 @@ absl::StatusOr<AsOfState> StateAsOf(const RowSnapshot& rows,
   out.state = domain::NewState(ref.kind);
   const std::string tag = domain::Tag(ref.kind, ref.id);
   // Snapshot keys hold ~position: the first key after ~(position + 1) is
-  // the newest snapshot at or before `position` (the first key of all when
-  // `position` is the largest, whose + 1 would wrap).
+  // the newest snapshot at or before `position`.
   const std::string prefix = HistoryProjection::SnapshotPrefix(tag);
-  const std::string start_after =
-      position == std::numeric_limits<uint64_t>::max()
-          ? std::string()
-          : HistoryProjection::SnapshotKey(tag, position + 1);
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> found =
-      rows.Scan(prefix, start_after, 1);
+      rows.Scan(prefix, HistoryProjection::SnapshotKey(tag, position + 1), 1);
   if (!found.ok()) return found.status();
   uint64_t after = 0;
   if (!found->empty()) {
@@ -147,10 +142,10 @@ absl::StatusOr<AsOfState> LatestState(const RowSnapshot& rows,
       rows.Get(HistoryProjection::CurrentKey(tag));
   if (!row.ok()) return row.status();
   if (row->has_value()) {
-    absl::StatusOr<uint64_t> events =
+    absl::StatusOr<HistoryProjection::CurrentRow> header =
         HistoryProjection::ParseCurrentRow(tag, **row, *out.state);
-    if (!events.ok()) return events.status();
-    out.events = *events;
+    if (!header.ok()) return header.status();
+    out.events = header->events;
   }
   absl::Status folded = FoldTail(log, ref, rows.position(),
                                  std::numeric_limits<uint64_t>::max(), out);

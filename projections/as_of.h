@@ -56,10 +56,8 @@ absl::StatusOr<AsOfState> FoldFromTagIndex(const eventstore::EventLog& log,
                                            const domain::AggregateRef& ref,
                                            uint64_t position);
 
-// The last snapshot <= `position` in `rows` (decision_history rows), plus
-// the tag's later events up to `position` from the log. Rows older than
-// `position` give the same state, with more of the tail read from the log
-// (the command processor loads aggregates at the log's head this way).
+// The last snapshot <= `position` in `rows` (decision_history rows at a
+// position >= `position`), plus the tag's later events up to `position`.
 absl::StatusOr<AsOfState> StateAsOf(const RowSnapshot& rows,
                                     const eventstore::EventLog& log,
                                     const domain::AggregateRef& ref,

@@ -43,16 +43,16 @@ std::string HistoryProjection::CurrentKey(absl::string_view tag) {
   return absl::StrCat("c", absl::string_view(&kSep, 1), tag);
 }
 
-absl::StatusOr<uint64_t> HistoryProjection::ParseCurrentRow(
-    absl::string_view tag, absl::string_view row,
-    google::protobuf::Message& state) {
+absl::StatusOr<HistoryProjection::CurrentRow>
+HistoryProjection::ParseCurrentRow(absl::string_view tag, absl::string_view row,
+                                   google::protobuf::Message& state) {
   if (row.size() < kCurrentHeader) {
     return absl::DataLossError(
         absl::StrCat("decision_history: a short state row for ", tag));
   }
   absl::Status parsed = ParseInto(state, row.substr(kCurrentHeader));
   if (!parsed.ok()) return parsed;
-  return DecodeBE64(row);
+  return CurrentRow{DecodeBE64(row), DecodeBE64(row.substr(8))};
 }
 
 std::string HistoryProjection::SnapshotPrefix(absl::string_view tag) {
@@ -86,10 +86,11 @@ absl::StatusOr<HistoryProjection::Item*> HistoryProjection::Load(
   absl::StatusOr<std::optional<std::string>> row = rows.Get(CurrentKey(tag));
   if (!row.ok()) return row.status();
   if (row->has_value()) {
-    absl::StatusOr<uint64_t> events = ParseCurrentRow(tag, **row, *entry.state);
-    if (!events.ok()) return events.status();
-    entry.events = *events;
-    entry.next_snapshot = DecodeBE64(absl::string_view(**row).substr(8));
+    absl::StatusOr<CurrentRow> header =
+        ParseCurrentRow(tag, **row, *entry.state);
+    if (!header.ok()) return header.status();
+    entry.events = header->events;
+    entry.next_snapshot = header->next_snapshot;
   }
   return cache_.Insert(tag, std::move(entry));
 }

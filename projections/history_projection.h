@@ -82,10 +82,14 @@ class HistoryProjection final : public Projection {
   static std::string ActorPrefix(absl::string_view person_id);
   static std::string PrincipalPrefix(absl::string_view principal);
 
-  // A current-state row ("c\0<tag>") of `tag`: parses the state into
-  // `state` and returns the count of the tag's events folded into it.
+  // The header of a current-state row ("c\0<tag>").
+  struct CurrentRow {
+    uint64_t events = 0;         // the tag's events folded into the state
+    uint64_t next_snapshot = 0;  // events count of the next snapshot
+  };
+  // Parses the current-state row of `tag`, its state into `state`.
   // DATA_LOSS when the row is malformed.
-  static absl::StatusOr<uint64_t> ParseCurrentRow(
+  static absl::StatusOr<CurrentRow> ParseCurrentRow(
       absl::string_view tag, absl::string_view row,
       google::protobuf::Message& state);
 

@@ -62,8 +62,8 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options) {
   daemon->projections_ = *std::move(engine);
   daemon->projections_->Start();
   options.processor.observer = daemon->metrics_.get();
-  // After a restart, aggregates load from decision_history's snapshots and
-  // fold only the events since, not their whole history.
+  // After a restart, aggregates load from their current states in
+  // decision_history and fold only the events since, not their history.
   options.processor.history_rows = [engine = daemon->projections_.get()] {
     return engine->ReadCurrent(projections::kHistoryProjectionName);
   };
